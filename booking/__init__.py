@@ -1,0 +1,50 @@
+"""OneStop: search and book shared science and technology resources."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the application: settings from the environment, overridden by `config`."""
+    from .config import ensure_secret_key, load_config
+    from .extensions import babel, csrf, db, login_manager, migrate
+    from .i18n import select_locale
+    from .web import register_web
+
+    settings = load_config()
+    settings.update(config or {})
+    ensure_secret_key(settings)
+    app = Flask(
+        __name__,
+        instance_path=settings["INSTANCE_PATH"],
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "booking" / "static"),
+    )
+    app.config.update(
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        WTF_CSRF_TIME_LIMIT=None,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        BABEL_DEFAULT_LOCALE="zh",
+        BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "booking" / "translations"),
+        MAX_CONTENT_LENGTH=20 * 1024 * 1024,
+        LOGIN_MAX_FAILURES=5,
+        LOGIN_FAILURE_WINDOW=300,
+    )
+    app.config.update(settings)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    register_web(app)
+    from . import db_events  # noqa: F401  (sqlite pragmas)
+
+    return app

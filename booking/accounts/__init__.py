@@ -1,0 +1,1 @@
+"""Accounts: registration, passwords, throttled log-in, API tokens and roles."""

@@ -1,0 +1,1 @@
+"""The catalogue: platforms and resources, imported from feeds."""

@@ -1,0 +1,19 @@
+"""Which language a request is answered in: ?lang=, then the session, the account, the browser."""
+from __future__ import annotations
+
+from flask import request, session
+from flask_login import current_user
+
+LANGUAGES = ("zh", "en")
+
+
+def select_locale() -> str:
+    lang = request.args.get("lang")
+    if lang in LANGUAGES:
+        session["lang"] = lang
+        return lang
+    if session.get("lang") in LANGUAGES:
+        return session["lang"]
+    if getattr(current_user, "is_authenticated", False) and current_user.language in LANGUAGES:
+        return current_user.language
+    return request.accept_languages.best_match(LANGUAGES) or "zh"

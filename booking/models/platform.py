@@ -1,0 +1,41 @@
+"""Platforms: the labs, testing centres and parks that share resources."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .types import UTCDateTime, utcnow
+
+PLATFORM_KINDS = ("university_lab", "research_institute", "testing_centre", "incubator", "science_park")
+
+
+class Platform(db.Model):
+    __tablename__ = "platform"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200), default="")
+    city_zh: Mapped[str] = mapped_column(String(64), default="")
+    city_en: Mapped[str] = mapped_column(String(64), default="")
+    kind: Mapped[str] = mapped_column(String(32), default="university_lab")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    opening_hours: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    booking_rules: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    approval_expiry_hours: Mapped[int] = mapped_column(default=48)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def name(self, lang: str = "zh") -> str:
+        return (self.name_en if lang == "en" else self.name_zh) or self.name_zh or self.name_en
+
+    def city(self, lang: str = "zh") -> str:
+        return (self.city_en if lang == "en" else self.city_zh) or self.city_zh or self.city_en
+
+    def __repr__(self) -> str:
+        return f"<Platform {self.code}>"

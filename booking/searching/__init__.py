@@ -1,0 +1,1 @@
+"""The booking side of search: feeding the `search` index from the database."""

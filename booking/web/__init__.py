@@ -1,0 +1,59 @@
+"""Blueprints and the one place where domain errors become HTTP answers."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, flash, jsonify, redirect, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from ..errors import DomainError
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def register_web(app: Flask) -> None:
+    from ..extensions import db, login_manager
+    from ..models import User
+    from . import admin, api, auth, main
+
+    for module in (main, auth, admin, api):
+        app.register_blueprint(module.bp)
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError) -> Any:
+        db.session.rollback()
+        if wants_json():
+            return jsonify(error=exc.code, message=exc.message, **exc.details), exc.status
+        flash(exc.message, "error")
+        return redirect(request.referrer or "/"), 303
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError) -> Any:
+        if wants_json():
+            return jsonify(error="csrf", message=exc.description), 400
+        return render_template("error.html", code=400, message=exc.description), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Any:
+        if wants_json():
+            return jsonify(error=exc.name.lower().replace(" ", "_"), message=exc.description), exc.code
+        return render_template("error.html", code=exc.code, message=exc.description), exc.code
+
+    @app.teardown_request
+    def rollback_unfinished(exc: BaseException | None) -> None:
+        if exc is not None:
+            db.session.rollback()
+
+    from .filters import register_filters
+
+    register_filters(app)

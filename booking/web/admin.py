@@ -1,0 +1,151 @@
+"""Administrators manage platforms and accounts."""
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import available_timezones
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from wtforms import IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
+
+from ..accounts import service
+from ..accounts.access import role_required
+from ..accounts.forms import NewUserForm, UserAdminForm
+from ..errors import DomainError
+from ..extensions import db
+from ..models import PLATFORM_KINDS, Platform, User
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+PAGE_SIZE = 50
+
+
+def _valid_zone(form: FlaskForm, field: StringField) -> None:
+    if field.data not in available_timezones():
+        raise ValidationError(_l("Use an IANA time zone such as Asia/Shanghai or Europe/Berlin."))
+
+
+class PlatformForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32), Regexp(r"^[A-Za-z0-9_-]+$")])
+    name_zh = StringField(_l("Name (Chinese)"), validators=[DataRequired(), Length(max=200)])
+    name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=200)])
+    city_zh = StringField(_l("City (Chinese)"), validators=[DataRequired(), Length(max=64)])
+    city_en = StringField(_l("City (English)"), validators=[Optional(), Length(max=64)])
+    kind = SelectField(_l("Kind"), choices=[(k, k) for k in PLATFORM_KINDS])
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
+    timezone = StringField(_l("Time zone"), validators=[DataRequired(), _valid_zone], default="Asia/Shanghai")
+    email = StringField(_l("Contact e-mail"), validators=[Optional(), Length(max=200)])
+    approval_expiry_hours = IntegerField(
+        _l("Undecided bookings expire after (hours)"), validators=[NumberRange(1, 24 * 30)], default=48
+    )
+
+
+def _platform_choices() -> list[tuple[str, str]]:
+    return [("", "—")] + [(str(p.id), f"{p.code} {p.name_zh}") for p in db.session.scalars(select(Platform).order_by(Platform.code))]
+
+
+@bp.get("/")
+@role_required("admin")
+def index() -> Any:
+    counts = {
+        "platforms": db.session.scalar(select(func.count()).select_from(Platform)),
+        "users": db.session.scalar(select(func.count()).select_from(User)),
+    }
+    return render_template("admin/index.html", counts=counts)
+
+
+@bp.get("/platforms")
+@role_required("admin")
+def platforms() -> Any:
+    rows = db.session.scalars(select(Platform).order_by(Platform.code)).all()
+    return render_template("admin/platforms.html", platforms=rows)
+
+
+@bp.route("/platforms/new", methods=["GET", "POST"])
+@bp.route("/platforms/<int:platform_id>", methods=["GET", "POST"])
+@role_required("admin")
+def edit_platform(platform_id: int | None = None) -> Any:
+    platform = db.session.get(Platform, platform_id) if platform_id else Platform()
+    if platform is None:
+        return render_template("error.html", code=404, message=_("No such platform.")), 404
+    form = PlatformForm(obj=platform)
+    if form.validate_on_submit():
+        clash = db.session.scalar(select(Platform).where(Platform.code == form.code.data, Platform.id != (platform.id or 0)))
+        if clash:
+            form.code.errors.append(_("Another platform already has this code."))
+        else:
+            form.populate_obj(platform)
+            db.session.add(platform)
+            db.session.commit()
+            flash(_("Platform %(code)s saved.", code=platform.code), "success")
+            return redirect(url_for("admin.platforms"))
+    return render_template("admin/platform_form.html", form=form, platform=platform), 422 if form.errors else 200
+
+
+@bp.get("/users")
+@role_required("admin")
+def users() -> Any:
+    q = request.args.get("q", "").strip()[:100]
+    try:
+        page = max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        page = 1
+    query = select(User).order_by(User.id)
+    if q:
+        query = query.where(User.email.ilike(f"%{q}%") | User.name.ilike(f"%{q}%"))
+    rows = db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
+    return render_template("admin/users.html", users=rows, q=q, new_form=_new_user_form())
+
+
+def _new_user_form() -> NewUserForm:
+    form = NewUserForm(prefix="new")
+    form.platform.choices = _platform_choices()
+    return form
+
+
+@bp.post("/users/new")
+@role_required("admin")
+def create_user() -> Any:
+    form = _new_user_form()
+    if form.validate_on_submit():
+        platform = db.session.get(Platform, int(form.platform.data)) if form.platform.data else None
+        try:
+            user = service.create_user(
+                form.email.data, form.password.data, role=form.role.data,
+                platform_code=platform.code if platform else None, name=form.name.data or "",
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Account %(email)s created.", email=user.email), "success")
+    else:
+        for field, errors in form.errors.items():
+            flash(f"{getattr(form, field).label.text}: {' '.join(map(str, errors))}", "error")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@role_required("admin")
+def edit_user(user_id: int) -> Any:
+    user = db.session.get(User, user_id)
+    if user is None:
+        return render_template("error.html", code=404, message=_("No such account.")), 404
+    form = UserAdminForm(obj=user, data={"platform": str(user.platform_id or "")} if request.method == "GET" else None)
+    form.platform.choices = _platform_choices()
+    if form.validate_on_submit():
+        platform_id = int(form.platform.data) if form.platform.data else None
+        if form.role.data == "staff" and platform_id is None:
+            form.platform.errors.append(_("A staff account needs a platform."))
+        else:
+            user.role = form.role.data
+            user.platform_id = platform_id
+            user.active = form.active.data
+            db.session.commit()
+            flash(_("Account %(email)s saved.", email=user.email), "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=user), 422 if form.errors else 200

@@ -1,0 +1,227 @@
+"""Fixtures: the app on SQLite and (when ONESTOP_TEST_DATABASE_URL is set) on PostgreSQL.
+
+Both databases are built by the real migrations once per session; each test then gets an empty
+copy (a fresh SQLite file, or truncated PostgreSQL tables in a schema of its own).
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from booking import create_app
+from booking.extensions import db
+from booking.models import Platform, Resource, User
+
+PG_URL = os.environ.get("ONESTOP_TEST_DATABASE_URL")
+PASSWORD = "correct horse battery"
+
+
+def _migrate(url: str, instance: Path) -> None:
+    import flask_migrate
+
+    app = create_app(_config(url, instance))
+    with app.app_context():
+        flask_migrate.upgrade()
+        db.engine.dispose()
+
+
+def _config(url: str, instance: Path) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "INSTANCE_PATH": str(instance),
+        "ONESTOP_INDEX_DIR": str(instance / "index"),
+        "ONESTOP_MAIL_URL": f"outbox://{instance / 'outbox'}",
+        "SECRET_KEY": "test-secret",
+        "SERVER_NAME": "onestop.test",
+    }
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("sqlite-template")
+    path = folder / "template.db"
+    _migrate(f"sqlite:///{path}", folder)
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_schema_url() -> Iterator[str]:
+    if not PG_URL:
+        pytest.skip("PostgreSQL half skipped: set ONESTOP_TEST_DATABASE_URL to run it")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_URL)
+    try:
+        with admin.begin() as conn:
+            conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS btree_gist SCHEMA public"))
+            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+        sep = "&" if "?" in PG_URL else "?"
+        url = f"{PG_URL}{sep}options={quote(f'-csearch_path={schema},public')}"
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            _migrate(url, Path(tmp))
+        yield url
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def _truncate(url: str) -> None:
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            tables = [t for t in sa.inspect(conn).get_table_names() if t != "alembic_version"]
+            if tables:
+                conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty, migrated database: each test runs on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        path = tmp_path / "onestop.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+    else:
+        url = request.getfixturevalue("pg_schema_url")
+        try:
+            yield url
+        finally:
+            _truncate(url)
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    application = create_app(_config(database_url, instance))
+    try:
+        with application.app_context():
+            yield application
+            db.session.remove()
+    finally:
+        with application.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> Any:
+    return app.test_cli_runner()
+
+
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, path: str) -> str:
+    """Read the CSRF token from a page's form, as a browser would."""
+    html = client.get(path).get_data(as_text=True)
+    match = CSRF_RE.search(html) or re.search(r'<meta name="csrf-token" content="([^"]+)"', html)
+    assert match, f"no CSRF token on {path}"
+    return next(g for g in match.groups() if g)
+
+
+class AuthActions:
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def login(self, email: str, password: str = PASSWORD) -> Any:
+        token = csrf_token(self.client, "/login")
+        return self.client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+
+    def logout(self) -> Any:
+        token = csrf_token(self.client, "/account")
+        return self.client.post("/logout", data={"csrf_token": token})
+
+    def token(self, email: str, password: str = PASSWORD) -> dict[str, str]:
+        """An API Authorization header for the account."""
+        response = self.client.post("/api/v1/tokens", json={"email": email, "password": password})
+        assert response.status_code == 201, response.get_json()
+        return {"Authorization": f"Bearer {response.get_json()['token']}"}
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    return AuthActions(client)
+
+
+@pytest.fixture
+def make_platform(app: Flask) -> Callable[..., Platform]:
+    counter = iter(range(1, 10_000))
+
+    def factory(**params: Any) -> Platform:
+        n = next(counter)
+        values: dict[str, Any] = {
+            "code": f"P{n:02d}", "name_zh": f"测试平台{n}", "name_en": f"Test Platform {n}",
+            "city_zh": "南京", "city_en": "Nanjing", "kind": "university_lab",
+            "timezone": "Asia/Shanghai", "booking_rules": {},
+        }
+        values.update(params)
+        platform = Platform(**values)
+        db.session.add(platform)
+        db.session.commit()
+        return platform
+
+    return factory
+
+
+@pytest.fixture
+def make_resource(app: Flask, make_platform: Callable[..., Platform]) -> Callable[..., Resource]:
+    counter = iter(range(1, 100_000))
+
+    def factory(**params: Any) -> Resource:
+        n = next(counter)
+        if "platform" not in params and "platform_id" not in params:
+            params["platform"] = db.session.scalar(sa.select(Platform).limit(1)) or make_platform()
+        values: dict[str, Any] = {
+            "external_id": f"R-{n:05d}", "kind": "instrument", "title": f"扫描电镜 {n}",
+            "title_en": f"Scanning electron microscope {n}", "city": "南京", "bookable": True,
+            "keywords": [], "attributes": {},
+        }
+        values.update(params)
+        resource = Resource(**values)
+        db.session.add(resource)
+        db.session.commit()
+        return resource
+
+    return factory
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Callable[..., User]:
+    counter = iter(range(1, 10_000))
+
+    def factory(**params: Any) -> User:
+        from booking.accounts.service import create_user
+
+        n = next(counter)
+        platform = params.pop("platform", None)
+        values: dict[str, Any] = {"email": f"user{n}@example.com", "password": PASSWORD, "name": f"User {n}"}
+        values.update(params)
+        user = create_user(
+            values.pop("email"), values.pop("password"),
+            platform_code=platform.code if platform is not None else None, **values,
+        )
+        db.session.commit()
+        return user
+
+    return factory
