@@ -25,6 +25,20 @@ from booking.models import Platform, Resource, User
 
 PG_URL = os.environ.get("ONESTOP_TEST_DATABASE_URL")
 PASSWORD = "correct horse battery"
+# CI sets this: there, a skipped PostgreSQL or browser test fails the run instead of hiding.
+REQUIRE_ALL = os.environ.get("ONESTOP_TEST_REQUIRE_ALL") == "1"
+_skipped: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped:
+        _skipped.append(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if REQUIRE_ALL and _skipped:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        print(f"\nONESTOP_TEST_REQUIRE_ALL is set but {len(_skipped)} tests were skipped, e.g. {_skipped[0]}")
 
 
 def _migrate(url: str, instance: Path) -> None:

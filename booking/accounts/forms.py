@@ -4,9 +4,12 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from ..models import ROLES
+
+LANGUAGE_CHOICES = [SelectChoice("zh", "中文"), SelectChoice("en", "English")]
 
 
 class LoginForm(FlaskForm):
@@ -23,13 +26,13 @@ class RegisterForm(FlaskForm):
     confirm = PasswordField(
         _l("Repeat password"), validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))]
     )
-    language = SelectField(_l("Language"), choices=[("zh", "中文"), ("en", "English")])
+    language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
 
 
 class AccountForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     organisation = StringField(_l("Company or organisation"), validators=[Optional(), Length(max=200)])
-    language = SelectField(_l("Language"), choices=[("zh", "中文"), ("en", "English")])
+    language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
 
 
 class PasswordForm(FlaskForm):
@@ -42,7 +45,7 @@ class PasswordForm(FlaskForm):
 
 
 class UserAdminForm(FlaskForm):
-    role = SelectField(_l("Role"), choices=[(r, r) for r in ROLES])
+    role = SelectField(_l("Role"), choices=[SelectChoice(r, r) for r in ROLES])
     platform = SelectField(_l("Platform"), choices=[], validate_choice=True)
     active = BooleanField(_l("Active"))
 
@@ -51,5 +54,5 @@ class NewUserForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     name = StringField(_l("Name"), validators=[Optional(), Length(max=100)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=8, max=200)])
-    role = SelectField(_l("Role"), choices=[(r, r) for r in ROLES])
+    role = SelectField(_l("Role"), choices=[SelectChoice(r, r) for r in ROLES])
     platform = SelectField(_l("Platform"), choices=[], validate_choice=True)

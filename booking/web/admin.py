@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import IntegerField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from ..accounts import service
@@ -34,7 +35,7 @@ class PlatformForm(FlaskForm):
     name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=200)])
     city_zh = StringField(_l("City (Chinese)"), validators=[DataRequired(), Length(max=64)])
     city_en = StringField(_l("City (English)"), validators=[Optional(), Length(max=64)])
-    kind = SelectField(_l("Kind"), choices=[(k, k) for k in PLATFORM_KINDS])
+    kind = SelectField(_l("Kind"), choices=[SelectChoice(k, k) for k in PLATFORM_KINDS])
     address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
     timezone = StringField(_l("Time zone"), validators=[DataRequired(), _valid_zone], default="Asia/Shanghai")
     email = StringField(_l("Contact e-mail"), validators=[Optional(), Length(max=200)])
@@ -43,8 +44,9 @@ class PlatformForm(FlaskForm):
     )
 
 
-def _platform_choices() -> list[tuple[str, str]]:
-    return [("", "—")] + [(str(p.id), f"{p.code} {p.name_zh}") for p in db.session.scalars(select(Platform).order_by(Platform.code))]
+def _platform_choices() -> list[SelectChoice]:
+    platforms = db.session.scalars(select(Platform).order_by(Platform.code))
+    return [SelectChoice("", "—")] + [SelectChoice(str(p.id), f"{p.code} {p.name_zh}") for p in platforms]
 
 
 @bp.get("/")

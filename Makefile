@@ -1,0 +1,39 @@
+# OneStop: `make run` serves the demo, `make test` runs the suite. Both set everything up first.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PO := $(wildcard booking/translations/*/LC_MESSAGES/messages.po)
+MO := $(PO:.po=.mo)
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test install translations extract clean
+
+install: $(STAMP) $(MO)
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
+
+run: install
+	$(BIN)/onestop db upgrade
+	$(BIN)/onestop demo
+	$(BIN)/onestop index sync
+	$(BIN)/onestop serve --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Refresh the message catalogue after changing user-visible strings.
+extract: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o messages.pot .
+	$(BIN)/pybabel update -i messages.pot -d booking/translations --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache
