@@ -1,10 +1,16 @@
 """The database models; importing this module registers every table."""
+from .booking import (
+    ACTIVE_STATUSES, EVENT_KINDS, RESERVATION_STATUSES, BookingEvent, Closure, Maintenance, Reservation,
+    ReservationSeries,
+)
 from .platform import PLATFORM_KINDS, Platform
 from .resource import KINDS, PRICE_UNITS, IndexOutbox, Resource
 from .types import UTCDateTime, utcnow
 from .user import LANGUAGES, ROLES, ApiToken, LoginFailure, User, hash_token
 
 __all__ = [
+    "ACTIVE_STATUSES", "EVENT_KINDS", "RESERVATION_STATUSES",
+    "BookingEvent", "Closure", "Maintenance", "Reservation", "ReservationSeries",
     "KINDS", "LANGUAGES", "PLATFORM_KINDS", "PRICE_UNITS", "ROLES",
     "ApiToken", "IndexOutbox", "LoginFailure", "Platform", "Resource", "User", "UTCDateTime",
     "hash_token", "utcnow",
