@@ -35,6 +35,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=20 * 1024 * 1024,
         LOGIN_MAX_FAILURES=5,
         LOGIN_FAILURE_WINDOW=300,
+        ONESTOP_DEFAULT_TIMEZONE="Asia/Shanghai",
     )
     app.config.update(settings)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,22 @@
-"""`onestop index rebuild` and `onestop search` (placeholder until search lands)."""
+"""`onestop index rebuild|sync` and `onestop search`."""
 from __future__ import annotations
 
+import json
+import sys
+from typing import Any
+
 import click
+from werkzeug.datastructures import MultiDict
+
+from ..cli import with_appcontext
+from ..errors import DomainError
+
+
+def _progress_bar(total: int, label: str) -> Any:
+    """A progress bar on a terminal, nothing when piped."""
+    if not sys.stderr.isatty():
+        return None
+    return click.progressbar(length=total, label=label, file=sys.stderr)
 
 
 @click.group("index")
@@ -10,13 +25,59 @@ def index_group() -> None:
 
 
 @index_group.command("rebuild")
+@with_appcontext
 def rebuild() -> None:
-    """Rebuild the search index from the database."""
-    raise click.ClickException("not implemented yet")
+    """Rebuild the search index from the database (into a new folder, then swapped in)."""
+    from sqlalchemy import func, select
+
+    from ..extensions import db
+    from ..models import Resource
+    from .service import rebuild_index
+
+    total = db.session.scalar(select(func.count()).select_from(Resource).where(Resource.status == "active")) or 0
+    bar = _progress_bar(total, "indexing")
+    if bar is None:
+        count = rebuild_index()
+    else:
+        with bar:
+            count = rebuild_index(progress=lambda n: bar.update(n - bar.pos))
+    click.echo(f"indexed {count} resources")
+
+
+@index_group.command("sync")
+@with_appcontext
+def sync() -> None:
+    """Apply pending changes; rebuild when the index is missing, damaged or outdated."""
+    from .service import sync_index
+
+    click.echo(f"search index {sync_index()}")
 
 
 @click.command("search")
 @click.argument("query")
-def search_command(query: str) -> None:
+@click.option("--kind")
+@click.option("--platform")
+@click.option("--city")
+@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="print the result as JSON")
+@with_appcontext
+def search_command(query: str, kind: str | None, platform: str | None, city: str | None, limit: int,
+                   as_json: bool) -> None:
     """Search from the shell."""
-    raise click.ClickException("not implemented yet")
+    from .params import parse_search_args
+    from .service import search_resources
+
+    args = MultiDict({k: v for k, v in {"q": query, "kind": kind, "platform": platform, "city": city,
+                                         "per_page": str(limit)}.items() if v})
+    try:
+        result = search_resources(parse_search_args(args))
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    if as_json:
+        click.echo(json.dumps({"total": result.total, "hits": result.hits, "facets": result.facets,
+                               "suggestion": result.suggestion}, ensure_ascii=False, default=str))
+        return
+    click.echo(f"{result.total} results" + (f" (did you mean: {result.suggestion}?)" if result.suggestion else ""))
+    for hit in result.hits:
+        title = hit.get("title") or hit.get("title_en")
+        click.echo(f"{hit['id']:>7}  {hit['kind']:<16} {hit['platform']:<8} {title}")

@@ -99,3 +99,24 @@ def get_resource(resource_id: int) -> Any:
     if resource is None:
         raise NotFound(f"no resource {resource_id}")
     return jsonify(resource_json(resource))
+
+
+@bp.get("/search")
+def search() -> Any:
+    from ..searching.params import parse_search_args
+    from ..searching.service import search_resources
+
+    params = parse_search_args(request.args)
+    result = search_resources(params)
+    hits = [
+        {
+            "id": hit["id"], "platform": hit["platform"], "external_id": hit["external_id"], "kind": hit["kind"],
+            "title": hit.get("title") or hit.get("title_en"), "title_en": hit.get("title_en"),
+            "snippet": hit.get("snippet") or "", "score": hit.get("score"), "city": hit.get("city"),
+            "price": hit.get("price"), "url": url_for("main.resource", resource_id=hit["id"], _external=True),
+        }
+        for hit in result.hits
+    ]
+    facets = {name: result.facets.get(name, {}) for name in ("kind", "platform", "city", "category")}
+    return jsonify(total=result.total, page=params.page, per_page=params.per_page, hits=hits, facets=facets,
+                   suggestion=result.suggestion, note=getattr(result, "note", None))

@@ -3,11 +3,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, render_template
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, current_app, render_template, request
+from werkzeug.datastructures import MultiDict
 from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import KINDS, Platform, Resource
+from .filters import lang
 
 bp = Blueprint("main", __name__)
 
@@ -36,3 +41,40 @@ def resource(resource_id: int) -> Any:
     if item is None:
         abort(404)
     return render_template("resource.html", resource=item)
+
+
+@bp.get("/search")
+def search() -> Any:
+    from ..errors import DomainError
+    from ..searching.params import SearchParams, parse_search_args
+    from ..searching.service import search_resources
+
+    try:
+        params = parse_search_args(_with_local_window(request.args))
+    except DomainError as exc:
+        params, error = SearchParams(q=(request.args.get("q") or "")[:200]), exc.message
+    else:
+        error = None
+    result = search_resources(params)
+    platforms = {p.code: p for p in db.session.scalars(select(Platform))}
+
+    def platform_name(code: str) -> str:
+        platform = platforms.get(code)
+        return platform.name(lang()) if platform else code
+
+    return render_template("search.html", params=params, result=result, error=error, platform_name=platform_name)
+
+
+def _with_local_window(args: MultiDict[str, str]) -> MultiDict[str, str]:
+    """The page's "free on day D from S to E" fields, as the API's available_from/available_to."""
+    day, start, end = args.get("date"), args.get("start"), args.get("end")
+    if not (day and start and end):
+        return args
+    zone = ZoneInfo(current_app.config["ONESTOP_DEFAULT_TIMEZONE"])
+    result = MultiDict(args)
+    try:
+        result["available_from"] = datetime.fromisoformat(f"{day}T{start}").replace(tzinfo=zone).isoformat()
+        result["available_to"] = datetime.fromisoformat(f"{day}T{end}").replace(tzinfo=zone).isoformat()
+    except ValueError:
+        result["available_from"] = "invalid"
+    return result
