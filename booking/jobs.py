@@ -1,0 +1,60 @@
+"""Periodic jobs, referenced by text ("booking.jobs:name") so nothing of them is pickled.
+
+Each opens its own application context and commits its own unit of work.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import Flask
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+_app: Flask | None = None
+
+
+def bind(app: Flask) -> None:
+    """Tell the jobs which application they work for (the scheduler does this at start)."""
+    global _app
+    _app = app
+
+
+def _in_app(work: Callable[[], T]) -> T:
+    if _app is None:
+        raise RuntimeError("jobs are not bound to an application: call booking.jobs.bind(app)")
+    from .extensions import db
+
+    with _app.app_context():
+        try:
+            return work()
+        except Exception:
+            db.session.rollback()
+            raise
+        finally:
+            db.session.remove()
+
+
+def apply_index_outbox() -> int:
+    """Bring the search index up to date with resource changes."""
+    from .searching.service import sync_index
+
+    def work() -> int:
+        sync_index()
+        return 0
+
+    return _in_app(work)
+
+
+def expire_pending_bookings() -> int:
+    """Expire pending bookings that staff did not decide in time."""
+    from .engine.reservations import expire_pending
+    from .extensions import db
+
+    def work() -> int:
+        expired = expire_pending()
+        db.session.commit()
+        return len(expired) if hasattr(expired, "__len__") else int(expired or 0)
+
+    return _in_app(work)
