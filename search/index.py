@@ -1,0 +1,997 @@
+"""The search index: a Whoosh folder behind a small interface.
+
+Layout on disk: ``path`` is a symbolic link to a sibling folder ``<name>.gen-<stamp>`` that
+holds the Whoosh index and ``onestop-index.json`` (our schema version).  :func:`rebuild`
+writes a new sibling folder and swaps the link atomically, so readers of the old folder keep
+working and the next search of every process sees the new one.
+
+Whoosh stores and writes the index (segments, writer lock, multiprocess writing).  Ranking,
+filtering and facet counting are done here on cached per-segment columns and per-term score
+maps, because Whoosh's generic matchers and ``groupedby`` facets are too slow in pure Python
+at 100,000 documents.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import math
+import os
+import secrets
+import shutil
+import threading
+import time
+from bisect import bisect_right
+from collections import Counter, OrderedDict
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+from whoosh import index as whoosh_index
+from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
+from whoosh.columns import VarBytesColumn
+from whoosh.index import LockError
+
+from .analysis import BilingualAnalyzer, SpellingAnalyzer, get_jieba
+from .highlight import make_snippet
+from .planner import Plan, plan_query
+from .spelling import Corrector
+
+__all__ = ["SCHEMA_VERSION", "Index", "IndexBusy", "SearchResult", "open_index", "rebuild"]
+
+#: Bump when the schema or the analyser changes in a way that needs a rebuild.
+SCHEMA_VERSION = 3
+MARKER = "onestop-index.json"
+DEFAULT_LOCK_TIMEOUT = 10.0
+FACETS = ("kind", "platform", "city", "category")
+
+# field -> (query boost, BM25 b)
+TEXT_FIELDS: dict[str, tuple[float, float]] = {
+    "title": (4.0, 0.5),
+    "keywords": (2.5, 0.5),
+    "category": (1.6, 0.3),
+    "description": (1.0, 0.75),
+    "attributes": (0.6, 0.75),
+}
+K1 = 1.2
+
+
+class IndexBusy(RuntimeError):
+    """Another writer holds the index's lock; try again later."""
+
+
+# --------------------------------------------------------------------------------------
+# Schema and documents
+
+
+def make_schema() -> Schema:
+    ana = BilingualAnalyzer()
+    return Schema(
+        rid=ID(stored=True, unique=True),
+        meta=COLUMN(VarBytesColumn()),
+        external_id=STORED(),
+        title_raw=STORED(),
+        title_en=STORED(),
+        desc=STORED(),
+        price=STORED(),
+        title=TEXT(analyzer=ana, phrase=False),
+        keywords=TEXT(analyzer=ana, phrase=False),
+        category=TEXT(analyzer=ana, phrase=False),
+        description=TEXT(analyzer=ana, phrase=False),
+        attributes=TEXT(analyzer=ana, phrase=False),
+        spell=TEXT(analyzer=SpellingAnalyzer(), phrase=False),
+    )
+
+
+def _flatten(value: Any) -> Iterator[str]:
+    if value is None or isinstance(value, bool):
+        return
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _flatten(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _flatten(v)
+    elif isinstance(value, (int, float)):
+        return  # numbers in attributes (years, prices) only add noise
+
+
+def _timestamp(value: Any) -> float:
+    if not value:
+        return 0.0
+    if isinstance(value, datetime):
+        return value.timestamp()
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return 0.0
+
+
+def _clean(value: Any) -> str:
+    return str(value).replace("\t", " ").replace("\n", " ") if value is not None else ""
+
+
+def doc_to_fields(doc: dict) -> dict:
+    """Map a feed record (plus ``id``) to the index fields.  Only what hits, snippets,
+    facets and sorting need is stored."""
+    rid = int(doc["id"])
+    price = doc.get("price") or None
+    amount = ""
+    if isinstance(price, dict) and price.get("amount") is not None:
+        amount = repr(float(price["amount"]))
+    updated = _timestamp(doc.get("updated_at") or doc.get("created_at"))
+    meta = "\t".join([
+        str(rid), _clean(doc.get("kind")), _clean(doc.get("platform")), _clean(doc.get("city")),
+        _clean(doc.get("category")), "1" if doc.get("bookable") else "0",
+        "1" if doc.get("orderable") else "0", amount, repr(updated),
+    ])
+    title = doc.get("title") or ""
+    title_en = doc.get("title_en") or ""
+    keywords = doc.get("keywords") or []
+    if isinstance(keywords, str):
+        keywords = [keywords]
+    description = doc.get("description") or ""
+    attrs = " ".join(_flatten(doc.get("attributes") or {}))
+    if doc.get("platform_name"):
+        attrs += " " + str(doc["platform_name"])
+    category = doc.get("category") or ""
+    return dict(
+        rid=str(rid),
+        meta=meta.encode("utf-8"),
+        external_id=doc.get("external_id"),
+        title_raw=title,
+        title_en=title_en,
+        desc=description,
+        price=price if isinstance(price, dict) else None,
+        title=f"{title} {title_en}",
+        keywords=" ; ".join(map(str, keywords)),
+        category=category,
+        description=description,
+        attributes=attrs,
+        spell=" ".join([title, title_en, " ".join(map(str, keywords)), category, description]),
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Results
+
+
+@dataclass
+class SearchResult:
+    total: int
+    hits: list[dict]
+    facets: dict[str, dict[str, int]]
+    suggestion: str | None = None
+    note: str | None = None
+    page: int = 1
+    per_page: int = 10
+    query: str = ""
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page)) if self.per_page else 1
+
+
+# --------------------------------------------------------------------------------------
+# Per-segment and per-generation caches
+
+_BYTE_TO_LENGTH: list[int] | None = None
+
+
+def _byte_to_length_table() -> list[int]:
+    global _BYTE_TO_LENGTH
+    if _BYTE_TO_LENGTH is None:
+        from whoosh.util.numeric import byte_to_length
+
+        _BYTE_TO_LENGTH = [byte_to_length(b) for b in range(256)]
+    return _BYTE_TO_LENGTH
+
+
+@dataclass
+class _SegmentData:
+    rids: list[int]
+    meta: list[tuple]  # (kind, platform, city, category, bookable, orderable, price, updated)
+    lengths: dict[str, list[int]] = field(default_factory=dict)
+
+
+_SEGMENT_CACHE: "OrderedDict[tuple, _SegmentData]" = OrderedDict()
+_SEGMENT_CACHE_LOCK = threading.Lock()
+
+
+def _segment_key(seg) -> tuple:
+    segment = getattr(seg, "_segment", None)
+    sid = segment.segment_id() if segment is not None else id(seg)
+    return (str(getattr(seg, "_storage", None) and getattr(seg._storage, "folder", "")), sid)
+
+
+def _load_segment(seg) -> _SegmentData:
+    key = _segment_key(seg)
+    with _SEGMENT_CACHE_LOCK:
+        data = _SEGMENT_CACHE.get(key)
+        if data is not None:
+            _SEGMENT_CACHE.move_to_end(key)
+            return data
+    n = seg.doc_count_all()
+    rids = [-1] * n
+    metas: list[tuple] = [("", "", "", "", False, False, None, 0.0)] * n
+    if n and seg.has_column("meta"):
+        col = seg.column_reader("meta")
+        for d, raw in enumerate(col):
+            if not raw:
+                continue
+            parts = raw.decode("utf-8").split("\t")
+            if len(parts) < 9:
+                continue
+            rids[d] = int(parts[0])
+            metas[d] = (parts[1], parts[2], parts[3], parts[4], parts[5] == "1",
+                        parts[6] == "1", float(parts[7]) if parts[7] else None,
+                        float(parts[8] or 0))
+    data = _SegmentData(rids, metas)
+    with _SEGMENT_CACHE_LOCK:
+        _SEGMENT_CACHE[key] = data
+        while len(_SEGMENT_CACHE) > 256:
+            _SEGMENT_CACHE.popitem(last=False)
+    return data
+
+
+def _segment_lengths(seg, data: _SegmentData, fieldname: str) -> list[int]:
+    lens = data.lengths.get(fieldname)
+    if lens is None:
+        n = seg.doc_count_all()
+        lens = [0] * n
+        try:
+            from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+
+            reader = seg._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+            if reader is not None:
+                table = _byte_to_length_table()
+                lens = [table[b] for b in reader]
+        except Exception:  # pragma: no cover - other codecs
+            lens = [seg.doc_field_length(d, fieldname, 0) or 0 for d in range(n)]
+        data.lengths[fieldname] = lens
+    return lens
+
+
+def _bits_from_docs(docs: Iterable[int], n: int) -> int:
+    ba = bytearray((n >> 3) + 1)
+    for d in docs:
+        ba[d >> 3] |= 1 << (d & 7)
+    return int.from_bytes(ba, "little")
+
+
+def _docs_from_bits(bits: int) -> list[int]:
+    out = []
+    raw = bits.to_bytes((bits.bit_length() >> 3) + 1, "little")
+    for i, byte in enumerate(raw):
+        if byte:
+            base = i << 3
+            for j in range(8):
+                if byte >> j & 1:
+                    out.append(base + j)
+    return out
+
+
+class _Snapshot:
+    """Everything cached for one searcher generation (one view of the index)."""
+
+    def __init__(self, searcher):
+        self.searcher = searcher
+        self.reader = reader = searcher.reader()
+        self.leaves = list(reader.leaf_readers())
+        self.n = reader.doc_count_all()
+        self.live_count = reader.doc_count()
+        self.rids: list[int] = []
+        self.values: dict[str, list[int]] = {f: [] for f in FACETS}
+        self.names: dict[str, list[str]] = {f: [] for f in FACETS}
+        ids: dict[str, dict[str, int]] = {f: {} for f in FACETS}
+        self.bookable = bytearray()
+        self.orderable = bytearray()
+        self.price: list[float | None] = []
+        self.updated: list[float] = []
+        self.live = bytearray(b"\x01") * self.n
+        self.segdata: list[tuple[Any, int, _SegmentData]] = []
+        for seg, offset in self.leaves:
+            data = _load_segment(seg)
+            self.segdata.append((seg, offset, data))
+            self.rids.extend(data.rids)
+            for fi, fname in enumerate(FACETS):
+                table = ids[fname]
+                names = self.names[fname]
+                out = self.values[fname]
+                for m in data.meta:
+                    v = m[fi]
+                    vid = table.get(v)
+                    if vid is None:
+                        vid = table[v] = len(names)
+                        names.append(v)
+                    out.append(vid)
+            self.bookable.extend(1 if m[4] else 0 for m in data.meta)
+            self.orderable.extend(1 if m[5] else 0 for m in data.meta)
+            self.price.extend(m[6] for m in data.meta)
+            self.updated.extend(m[7] for m in data.meta)
+            if seg.has_deletions():
+                for d in seg.deleted_docs():
+                    self.live[offset + d] = 0
+        for d, rid in enumerate(self.rids):
+            if rid < 0:
+                self.live[d] = 0
+        self.value_ids = ids
+        self._rid_to_doc: dict[int, int] | None = None
+        self._value_bits: dict[str, dict[int, int]] = {}
+        self._live_bits: int | None = None
+        self._order: dict[str, list[int]] = {}
+        self._term_cache: "OrderedDict[tuple[str, str], dict[int, float]]" = OrderedDict()
+        self._term_cache_size = 0
+        self._corrector: Corrector | None = None
+        self.avg_len = {f: max(1.0, reader.field_length(f) / max(1, self.n)) for f in TEXT_FIELDS}
+        self.lock = threading.Lock()
+
+    # -- id mapping and bitsets
+
+    @property
+    def rid_to_doc(self) -> dict[int, int]:
+        if self._rid_to_doc is None:
+            live = self.live
+            self._rid_to_doc = {rid: d for d, rid in enumerate(self.rids) if live[d]}
+        return self._rid_to_doc
+
+    @property
+    def live_bits(self) -> int:
+        if self._live_bits is None:
+            self._live_bits = int.from_bytes(
+                bytes(_pack_bits(self.live)), "little")
+        return self._live_bits
+
+    def value_bits(self, fname: str) -> dict[int, int]:
+        bits = self._value_bits.get(fname)
+        if bits is None:
+            per: dict[int, list[int]] = {}
+            live = self.live
+            for d, v in enumerate(self.values[fname]):
+                if live[d]:
+                    per.setdefault(v, []).append(d)
+            bits = {v: _bits_from_docs(ds, self.n) for v, ds in per.items()}
+            self._value_bits[fname] = bits
+        return bits
+
+    def order(self, name: str) -> list[int]:
+        """Live docnums sorted for browsing: "newest" or "price" (no price last)."""
+        o = self._order.get(name)
+        if o is None:
+            live = self.live
+            docs = [d for d in range(self.n) if live[d]]
+            if name == "newest":
+                upd = self.updated
+                docs.sort(key=lambda d: (-upd[d], -self.rids[d]))
+            else:
+                price = self.price
+                docs.sort(key=lambda d: (price[d] is None, price[d] or 0.0, -self.updated[d]))
+            o = self._order[name] = docs
+        return o
+
+    # -- spelling
+
+    @property
+    def corrector(self) -> Corrector:
+        if self._corrector is None:
+            freqs: dict[str, int] = {}
+            for text, info in self.reader.iter_field("spell"):
+                word = text.decode("utf-8") if isinstance(text, bytes) else text
+                freqs[word] = info.doc_frequency()
+            self._corrector = Corrector(freqs)
+        return self._corrector
+
+    def doc_frequency(self, fieldname: str, token: str) -> int:
+        return self.reader.doc_frequency(fieldname, token)
+
+    # -- scoring
+
+    def term_scores(self, token: str) -> dict[int, float]:
+        """BM25 score of ``token`` summed over the text fields with their boosts."""
+        key = ("*", token)
+        cache = self._term_cache
+        hit = cache.get(key)
+        if hit is not None:
+            cache.move_to_end(key)
+            return hit
+        total: dict[int, float] = {}
+        n_docs = max(1, self.live_count)
+        for fname, (boost, b) in TEXT_FIELDS.items():
+            df = self.reader.doc_frequency(fname, token)
+            if not df:
+                continue
+            idf = math.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
+            avg = self.avg_len[fname]
+            k1 = K1
+            wmul = boost * idf * (k1 + 1)
+            c0 = k1 * (1 - b)
+            c1 = k1 * b / avg
+            for seg, offset, data in self.segdata:
+                lens = _segment_lengths(seg, data, fname)
+                for d, tf in _postings(seg, fname, token):
+                    gd = offset + d
+                    s = wmul * tf / (tf + c0 + c1 * lens[d])
+                    prev = total.get(gd)
+                    total[gd] = s if prev is None else prev + s
+        live = self.live
+        if self.live_count != self.n:
+            total = {d: s for d, s in total.items() if live[d]}
+        cache[key] = total
+        self._term_cache_size += len(total) + 1
+        while self._term_cache_size > 3_000_000 and len(cache) > 1:
+            _, old = cache.popitem(last=False)
+            self._term_cache_size -= len(old) + 1
+        return total
+
+
+def _pack_bits(flags: bytearray) -> Iterator[int]:
+    for i in range(0, len(flags), 8):
+        chunk = flags[i:i + 8]
+        byte = 0
+        for j, f in enumerate(chunk):
+            if f:
+                byte |= 1 << j
+        yield byte
+
+
+def _postings(seg, fieldname: str, token: str) -> Iterator[tuple[int, float]]:
+    """(docnum, term frequency) of a term in one segment, read a block at a time."""
+    try:
+        btext = seg._text_to_bytes(fieldname, token)
+        fmt = seg.schema[fieldname].format
+        m = seg._terms.matcher(fieldname, btext, fmt)
+    except (KeyError, Exception):
+        return
+    if hasattr(m, "_read_ids") and hasattr(m, "_next_block"):
+        while m.is_active():
+            if m._ids is None:
+                m._read_ids()
+            if m._weights is None:
+                m._read_weights()
+            yield from zip(m._ids, m._weights)
+            m._next_block()
+    else:  # pragma: no cover - other codecs
+        while m.is_active():
+            yield m.id(), m.weight()
+            m.next()
+
+
+# --------------------------------------------------------------------------------------
+# The index
+
+
+def _read_marker(folder: Path) -> dict | None:
+    try:
+        return json.loads((folder / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _write_marker(folder: Path, **extra) -> None:
+    data = {"schema_version": SCHEMA_VERSION, "created": time.time(), **extra}
+    tmp = folder / (MARKER + ".tmp")
+    tmp.write_text(json.dumps(data), encoding="utf-8")
+    os.replace(tmp, folder / MARKER)
+
+
+def _new_generation_dir(path: Path) -> Path:
+    stamp = time.strftime("%Y%m%d%H%M%S")
+    gen = path.parent / f"{path.name}.gen-{stamp}-{os.getpid()}-{secrets.token_hex(3)}"
+    gen.mkdir(parents=True)
+    return gen
+
+
+def _swap_in(path: Path, gen: Path) -> None:
+    """Point ``path`` at ``gen`` atomically (a symlink replaced with os.replace)."""
+    tmp = path.parent / f".{path.name}.swap-{secrets.token_hex(4)}"
+    os.symlink(gen.name, tmp)
+    if path.exists() and not path.is_symlink():
+        # A plain folder from an older layout: move it aside first.
+        aside = path.parent / f"{path.name}.old-{time.strftime('%Y%m%d%H%M%S')}-{secrets.token_hex(2)}"
+        os.rename(path, aside)
+    os.replace(tmp, path)
+    _cleanup_generations(path, keep={gen.name})
+
+
+def _cleanup_generations(path: Path, keep: set[str]) -> None:
+    """Remove generations older than the newest two (readers of the previous one may
+    still be open in another process)."""
+    gens = sorted(
+        (p for p in path.parent.glob(f"{path.name}.gen-*") if p.name not in keep),
+        key=lambda p: p.stat().st_mtime, reverse=True,
+    )
+    for old in gens[1:]:
+        shutil.rmtree(old, ignore_errors=True)
+    for old in path.parent.glob(f"{path.name}.old-*"):
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _create_empty(path: Path) -> None:
+    gen = _new_generation_dir(path)
+    whoosh_index.create_in(str(gen), make_schema())
+    _write_marker(gen)
+    _swap_in(path, gen)
+
+
+class Index:
+    """A search index folder.  Thread-safe for searching; writes take Whoosh's lock."""
+
+    def __init__(self, path: str | os.PathLike, lock_timeout: float = DEFAULT_LOCK_TIMEOUT):
+        self.path = Path(path)
+        self.lock_timeout = lock_timeout
+        self._lock = threading.RLock()
+        self._ix = None
+        self._target: str | None = None
+        self._searcher = None
+        self._snapshot: _Snapshot | None = None
+        self.needs_rebuild = False
+        self.reason: str | None = None
+        self._open()
+
+    # -- opening
+
+    def _open(self) -> None:
+        path = self.path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        problem = None
+        if not path.exists():
+            problem = "index folder missing" if not path.is_symlink() else "index folder deleted"
+        elif path.is_dir() and not any(path.iterdir()):
+            problem = "index folder empty"
+        else:
+            marker = _read_marker(path)
+            if marker is None:
+                problem = "index folder damaged (no version marker)"
+            elif marker.get("schema_version") != SCHEMA_VERSION:
+                problem = (f"index schema version {marker.get('schema_version')} "
+                           f"!= {SCHEMA_VERSION}")
+            else:
+                try:
+                    ix = whoosh_index.open_dir(str(path))
+                    ix.latest_generation()
+                    with ix.searcher() as s:
+                        s.doc_count()
+                except Exception as exc:  # damaged TOC, missing segment files, ...
+                    problem = f"index folder damaged ({type(exc).__name__})"
+        if problem:
+            self.needs_rebuild = True
+            self.reason = problem
+            if path.is_dir() and not path.is_symlink() and not any(path.iterdir()):
+                path.rmdir()
+            _create_empty(path)
+        self._reopen()
+
+    def _reopen(self) -> None:
+        target = os.path.realpath(self.path)
+        self._ix = whoosh_index.open_dir(target)
+        self._target = target
+        if self._searcher is not None:
+            try:
+                self._searcher.close()
+            except Exception:
+                pass
+        self._searcher = self._ix.searcher()
+        self._snapshot = None
+        marker = _read_marker(Path(target))
+        if marker and marker.get("schema_version") == SCHEMA_VERSION and marker.get("built"):
+            self.needs_rebuild = False
+            self.reason = None
+
+    def _current(self) -> _Snapshot:
+        """Refresh cheaply: follow a swapped folder, else ``searcher.refresh()``."""
+        with self._lock:
+            target = os.path.realpath(self.path)
+            if target != self._target:
+                if os.path.isdir(target):
+                    self._reopen()
+            else:
+                new = self._searcher.refresh()
+                if new is not self._searcher:
+                    self._searcher = new
+                    self._snapshot = None
+            if self._snapshot is None:
+                self._snapshot = _Snapshot(self._searcher)
+            return self._snapshot
+
+    def close(self) -> None:
+        with self._lock:
+            if self._searcher is not None:
+                self._searcher.close()
+                self._searcher = None
+            self._snapshot = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- writing
+
+    @contextmanager
+    def writer_lock(self, timeout: float | None = None):
+        """Hold the index's writer lock (as any writer does), or raise IndexBusy."""
+        self._current()
+        lock = self._ix.lock("WRITELOCK")
+        timeout = self.lock_timeout if timeout is None else timeout
+        deadline = time.monotonic() + timeout
+        while not lock.acquire(False):
+            if time.monotonic() >= deadline:
+                raise IndexBusy(f"the search index at {self.path} is being written by "
+                                f"another process; try again later")
+            time.sleep(0.05)
+        try:
+            yield
+        finally:
+            lock.release()
+
+    @contextmanager
+    def _writer(self, timeout: float | None):
+        self._current()
+        timeout = self.lock_timeout if timeout is None else timeout
+        try:
+            writer = self._ix.writer(timeout=timeout, delay=0.05)
+        except LockError as exc:
+            raise IndexBusy(f"the search index at {self.path} is being written by another "
+                            f"process; try again later") from exc
+        try:
+            yield writer
+        except BaseException:
+            writer.cancel()
+            raise
+        else:
+            writer.commit()
+
+    def add(self, docs: Iterable[dict], *, timeout: float | None = None) -> int:
+        """Insert or replace documents by ``id``; one commit for the whole batch."""
+        docs = list(docs)
+        if not docs:
+            return 0
+        fields = [doc_to_fields(d) for d in docs]
+        get_jieba()
+        with self._writer(timeout) as w:
+            for f in fields:
+                w.update_document(**f)
+        return len(fields)
+
+    def delete(self, ids: Iterable[int], *, timeout: float | None = None) -> int:
+        ids = [str(int(i)) for i in ids]
+        if not ids:
+            return 0
+        n = 0
+        with self._writer(timeout) as w:
+            for rid in ids:
+                n += w.delete_by_term("rid", rid) or 0
+        return n
+
+    def doc_count(self) -> int:
+        return self._current().live_count
+
+    # -- searching
+
+    def search(
+        self,
+        q: str | None = "",
+        kind: str | Iterable[str] | None = None,
+        platform: str | Iterable[str] | None = None,
+        city: str | Iterable[str] | None = None,
+        category: str | Iterable[str] | None = None,
+        max_price: float | None = None,
+        bookable: bool | None = None,
+        orderable: bool | None = None,
+        sort: str = "relevance",
+        page: int = 1,
+        per_page: int = 10,
+        only_ids: Iterable[int] | None = None,
+        exclude_ids: Iterable[int] | None = None,
+        *,
+        snippet_width: int = 120,
+    ) -> SearchResult:
+        snap = self._current()
+        with snap.lock:
+            return _search(self, snap, q or "", kind=kind, platform=platform, city=city,
+                           category=category, max_price=max_price, bookable=bookable,
+                           orderable=orderable, sort=sort, page=page, per_page=per_page,
+                           only_ids=only_ids, exclude_ids=exclude_ids,
+                           snippet_width=snippet_width)
+
+    def __repr__(self) -> str:
+        return f"<Index {str(self.path)!r}>"
+
+
+def open_index(path: str | os.PathLike, **kwargs) -> Index:
+    """Open (or create, empty) the index at ``path``.  Check ``needs_rebuild``."""
+    return Index(path, **kwargs)
+
+
+# --------------------------------------------------------------------------------------
+# Searching
+
+KIND_BOOST = 1.6
+CITY_BOOST = 1.25
+MISSING_PENALTY = 0.35
+SYNONYM_WEIGHT = 0.7
+OPTIONAL_WEIGHT = 0.3
+
+
+def _as_set(value) -> set[str] | None:
+    if value is None or value == "" or value == []:
+        return None
+    if isinstance(value, str):
+        return {value}
+    return {str(v) for v in value}
+
+
+def _unit_scores(snap: _Snapshot, unit) -> dict[int, float]:
+    best: dict[int, float] = {}
+    for tokens, weight in unit.alternatives:
+        maps = [snap.term_scores(t) for t in tokens]
+        if not maps or any(not m for m in maps):
+            continue
+        maps.sort(key=len)
+        first, rest = maps[0], maps[1:]
+        for d, s in first.items():
+            total = s
+            for m in rest:
+                v = m.get(d)
+                if v is None:
+                    break
+                total += v
+            else:
+                total *= weight
+                prev = best.get(d)
+                if prev is None or total > prev:
+                    best[d] = total
+    return best
+
+
+def _search(index: Index, snap: _Snapshot, q: str, *, kind, platform, city, category,
+            max_price, bookable, orderable, sort, page, per_page, only_ids, exclude_ids,
+            snippet_width) -> SearchResult:
+    page = max(1, int(page or 1))
+    per_page = max(1, min(int(per_page or 10), 200))
+    plan: Plan = plan_query(q, snap)
+
+    # ---- filters as per-value id sets (for per-doc checks) and bitsets (for browsing)
+    conds: list[tuple[list, set[int]]] = []
+    for fname, value in (("kind", kind), ("platform", platform), ("city", city),
+                         ("category", category)):
+        wanted = _as_set(value)
+        if wanted is not None:
+            vids = {snap.value_ids[fname][v] for v in wanted if v in snap.value_ids[fname]}
+            conds.append((snap.values[fname], vids))
+    flags: list[bytearray] = []
+    if bookable is not None:
+        flags.append((snap.bookable, 1 if bookable else 0))
+    if orderable is not None:
+        flags.append((snap.orderable, 1 if orderable else 0))
+    only = None
+    if only_ids is not None:
+        r2d = snap.rid_to_doc
+        only = {r2d[i] for i in map(int, only_ids) if i in r2d}
+    exclude = None
+    if exclude_ids is not None:
+        r2d = snap.rid_to_doc
+        exclude = {r2d[i] for i in map(int, exclude_ids) if i in r2d}
+    price = snap.price
+    live = snap.live
+
+    def admitted(d: int) -> bool:
+        if not live[d]:
+            return False
+        for arr, vids in conds:
+            if arr[d] not in vids:
+                return False
+        for arr, want in flags:
+            if arr[d] != want:
+                return False
+        if max_price is not None:
+            p = price[d]
+            if p is None or p > max_price:
+                return False
+        if only is not None and d not in only:
+            return False
+        if exclude is not None and d in exclude:
+            return False
+        return True
+
+    start = (page - 1) * per_page
+    if not plan.units:
+        # ---- browsing: everything the filters admit, newest first (or by price)
+        bits = _filter_bits(snap, conds, flags, max_price, only, exclude)
+        total = bits.bit_count()
+        facets = {f: _facet_from_bits(snap, f, bits) for f in FACETS}
+        order = snap.order("price" if sort == "price" else "newest")
+        flag_bytes = bits.to_bytes((snap.n >> 3) + 1, "little")
+        picked = []
+        skip = start
+        for d in order:
+            if flag_bytes[d >> 3] >> (d & 7) & 1:
+                if skip:
+                    skip -= 1
+                    continue
+                picked.append((d, 0.0))
+                if len(picked) >= per_page:
+                    break
+        hits = [_hit(snap, d, s, plan, snippet_width) for d, s in picked]
+        return SearchResult(total, hits, facets, plan.suggestion, plan.note, page, per_page, q)
+
+    # ---- scoring
+    required = [u for u in plan.units if u.required]
+    optional = [u for u in plan.units if not u.required]
+    if not required:
+        required, optional = optional, []
+    req_maps = [_unit_scores(snap, u) for u in required]
+    n = len(required)
+    min_match = n if n <= 1 else n - 1
+    counts: Counter[int] = Counter()
+    sums: dict[int, float] = {}
+    for m in req_maps:
+        for d, s in m.items():
+            counts[d] += 1
+            sums[d] = sums.get(d, 0.0) + s
+    scores: dict[int, float] = {}
+    for d, c in counts.items():
+        if c >= min_match and admitted(d):
+            s = sums[d]
+            if c < n:
+                s *= MISSING_PENALTY ** (n - c)
+            scores[d] = s
+    if optional and scores:
+        for u in optional:
+            for d, s in _unit_scores(snap, u).items():
+                if d in scores:
+                    scores[d] += OPTIONAL_WEIGHT * s
+    if plan.kinds or plan.cities:
+        kinds = {snap.value_ids["kind"][k] for k in plan.kinds if k in snap.value_ids["kind"]}
+        cities = {snap.value_ids["city"][c] for c in plan.cities if c in snap.value_ids["city"]}
+        karr, carr = snap.values["kind"], snap.values["city"]
+        for d in scores:
+            f = 1.0
+            if karr[d] in kinds:
+                f *= KIND_BOOST
+            if carr[d] in cities:
+                f *= CITY_BOOST
+            if f != 1.0:
+                scores[d] *= f
+
+    total = len(scores)
+    facets = {}
+    for fname in FACETS:
+        arr = snap.values[fname]
+        names = snap.names[fname]
+        c = Counter(map(arr.__getitem__, scores))
+        facets[fname] = {names[v]: k for v, k in c.most_common() if names[v]}
+
+    want = start + per_page
+    if sort == "price":
+        ordered = sorted(scores, key=lambda d: (price[d] is None, price[d] or 0.0, -scores[d]))
+        picked = [(d, scores[d]) for d in ordered[start:want]]
+    elif sort == "newest":
+        upd = snap.updated
+        top = heapq.nlargest(want, scores, key=lambda d: (upd[d], scores[d]))
+        picked = [(d, scores[d]) for d in top[start:want]]
+    else:
+        rids = snap.rids
+        top = heapq.nlargest(want, scores.items(), key=lambda kv: (kv[1], -rids[kv[0]]))
+        picked = top[start:want]
+    hits = [_hit(snap, d, s, plan, snippet_width) for d, s in picked]
+    return SearchResult(total, hits, facets, plan.suggestion, plan.note, page, per_page, q)
+
+
+def _filter_bits(snap: _Snapshot, conds, flags, max_price, only, exclude) -> int:
+    bits = snap.live_bits
+    for fname in FACETS:
+        pass
+    for arr, vids in conds:
+        fname = next(f for f in FACETS if snap.values[f] is arr)
+        vb = snap.value_bits(fname)
+        acc = 0
+        for v in vids:
+            acc |= vb.get(v, 0)
+        bits &= acc
+    for arr, want in flags:
+        key = ("bookable" if arr is snap.bookable else "orderable", want)
+        cached = snap._value_bits.get(key)  # type: ignore[arg-type]
+        if cached is None:
+            cached = _bits_from_docs((d for d in range(snap.n) if arr[d] == want), snap.n)
+            snap._value_bits[key] = cached  # type: ignore[index]
+        bits &= cached
+    if max_price is not None:
+        bits &= _bits_from_docs((d for d, p in enumerate(snap.price)
+                                 if p is not None and p <= max_price), snap.n)
+    if only is not None:
+        bits &= _bits_from_docs(only, snap.n)
+    if exclude:
+        bits &= ~_bits_from_docs(exclude, snap.n)
+    return bits
+
+
+def _facet_from_bits(snap: _Snapshot, fname: str, bits: int) -> dict[str, int]:
+    names = snap.names[fname]
+    counts = []
+    for v, vb in snap.value_bits(fname).items():
+        c = (vb & bits).bit_count()
+        if c and names[v]:
+            counts.append((names[v], c))
+    counts.sort(key=lambda kv: (-kv[1], kv[0]))
+    return dict(counts)
+
+
+def _hit(snap: _Snapshot, d: int, score: float, plan: Plan, width: int) -> dict:
+    stored = snap.reader.stored_fields(d)
+    desc = stored.get("desc") or ""
+    title = stored.get("title_raw") or ""
+    title_en = stored.get("title_en") or ""
+    text = desc or " ".join(x for x in (title, title_en) if x)
+    return {
+        "id": snap.rids[d],
+        "platform": snap.names["platform"][snap.values["platform"][d]],
+        "external_id": stored.get("external_id"),
+        "kind": snap.names["kind"][snap.values["kind"][d]],
+        "title": title,
+        "title_en": title_en or None,
+        "snippet": make_snippet(text, plan.highlight, width) if text else "",
+        "score": round(float(score), 4),
+        "city": snap.names["city"][snap.values["city"][d]] or None,
+        "category": snap.names["category"][snap.values["category"][d]] or None,
+        "price": stored.get("price"),
+    }
+
+
+# --------------------------------------------------------------------------------------
+# Rebuild
+
+
+def rebuild(
+    path: str | os.PathLike,
+    docs: Iterable[dict],
+    total: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    *,
+    procs: int | None = None,
+    limitmb: int = 128,
+    batch: int = 1000,
+) -> int:
+    """Build a fresh index from ``docs`` in a new sibling folder, then swap it in.
+
+    Uses Whoosh's multiprocess writer (one process per core, at most 2 by default) for
+    large inputs.  Returns the number of documents written.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    gen = _new_generation_dir(path)
+    try:
+        ix = whoosh_index.create_in(str(gen), make_schema())
+        get_jieba()  # load once in the parent; forked writers inherit it
+        if procs is None:
+            procs = min(2, os.cpu_count() or 1)
+            if total is not None and total < 2000:
+                procs = 1
+        if procs > 1:
+            writer = ix.writer(procs=procs, multisegment=True, limitmb=limitmb, batchsize=200)
+        else:
+            writer = ix.writer(limitmb=limitmb)
+        count = 0
+        try:
+            for doc in docs:
+                writer.add_document(**doc_to_fields(doc))
+                count += 1
+                if progress is not None and count % batch == 0:
+                    progress(count)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        if progress is not None:
+            progress(count)
+        _write_marker(gen, built=True, doc_count=count)
+        _swap_in(path, gen)
+        return count
+    except BaseException:
+        shutil.rmtree(gen, ignore_errors=True)
+        raise
