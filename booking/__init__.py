@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import flask_babel
 from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +46,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    # The locale is cached on the app context, which a test client shares between requests.
+    app.before_request(flask_babel.refresh)
     register_web(app)
     from . import db_events  # noqa: F401  (sqlite pragmas)
 
