@@ -1,0 +1,331 @@
+"""Upsert resources from a feed (JSONL, JSONL.gz or CSV) in batches, streaming the file.
+
+Each batch is one transaction: its resources are inserted or updated and recorded in the index
+outbox together, so a crash loses at most the batch in flight, never half of it.
+"""
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy import and_, insert, or_, select, update
+
+from ..errors import DomainError
+from ..extensions import db
+from ..models import Platform, Resource, utcnow
+from ..searching.outbox import enqueue
+from .feed import BadRecord, content_hash, from_csv_row, parse_json_line, parse_record, record_key
+
+BATCH_SIZE = 1000
+KEEP_REJECTIONS = 1000
+SUPPORTED = (".jsonl", ".jsonl.gz", ".csv", ".csv.gz")
+
+Progress = Callable[[int, int | None], None]
+"""Called after each batch with (bytes read so far, total bytes or None)."""
+
+
+class FeedFileError(DomainError):
+    """The file as a whole cannot be read: missing, wrong type, broken gzip."""
+
+
+@dataclass(frozen=True)
+class Rejection:
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}"
+
+
+@dataclass
+class ImportSummary:
+    lines: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    withdrawn: int = 0
+    reactivated: int = 0
+    full: bool = False
+    rejections: list[Rejection] = field(default_factory=list)
+    """The first KEEP_REJECTIONS rejections; pass on_reject to see every one."""
+
+    def describe(self) -> str:
+        text = (f"{self.lines} lines: {self.created} created, {self.updated} updated, "
+                f"{self.unchanged} unchanged, {self.rejected} rejected")
+        if self.full:
+            text += f", {self.withdrawn} withdrawn"
+        return text
+
+
+# -- reading --------------------------------------------------------------------------------
+
+Item = tuple[int, Any]  # (line number, raw record or BadRecord)
+
+
+class _Source:
+    """A feed file opened for streaming, with a byte position for the progress bar."""
+
+    def __init__(self, path: Path) -> None:
+        name = path.name.lower()
+        kind = next((ext for ext in sorted(SUPPORTED, key=len, reverse=True) if name.endswith(ext)), None)
+        if kind is None:
+            raise FeedFileError(
+                f"unsupported file type {path.name!r}: use .jsonl, .jsonl.gz or .csv"
+            )
+        try:
+            self.raw: IO[bytes] = open(path, "rb")  # noqa: SIM115 (closed in close())
+        except FileNotFoundError:
+            raise FeedFileError(f"no such file: {path}") from None
+        except IsADirectoryError:
+            raise FeedFileError(f"{path} is a directory, not a feed file") from None
+        except OSError as exc:
+            raise FeedFileError(f"cannot read {path}: {exc.strerror}") from None
+        self.path = path
+        self.total = path.stat().st_size
+        self.csv = kind.startswith(".csv")
+        self.stream: IO[bytes] = self.raw
+        if kind.endswith(".gz"):
+            gz = gzip.GzipFile(fileobj=self.raw)
+            try:
+                gz.peek(1)
+            except (OSError, EOFError, zlib.error):
+                self.raw.close()
+                raise FeedFileError(f"{path.name} is not a readable gzip file") from None
+            self.stream = gz  # type: ignore[assignment]
+
+    def position(self) -> int:
+        return self.raw.tell()
+
+    def items(self) -> Iterator[Item]:
+        try:
+            yield from (self._csv_items() if self.csv else _jsonl_items(self.stream))
+        except (OSError, EOFError, zlib.error) as exc:
+            raise FeedFileError(f"{self.path.name} is truncated or corrupt: {exc}") from None
+
+    def _csv_items(self) -> Iterator[Item]:
+        text = io.TextIOWrapper(self.stream, encoding="utf-8-sig", newline="")
+        reader = csv.DictReader(text)
+        try:
+            next_line = 2  # the header is line 1
+            for row in reader:
+                line, next_line = next_line, reader.line_num + 1
+                try:
+                    yield line, from_csv_row(row)
+                except BadRecord as exc:
+                    yield line, exc
+        except UnicodeDecodeError:
+            raise FeedFileError(f"{self.path.name} is not UTF-8 text (after line {reader.line_num})") from None
+        except csv.Error as exc:
+            raise FeedFileError(f"{self.path.name}: bad CSV near line {reader.line_num}: {exc}") from None
+
+    def close(self) -> None:
+        if self.stream is not self.raw:
+            self.stream.close()
+        self.raw.close()
+
+
+def _jsonl_items(lines: Iterable[bytes | str | dict[str, Any]]) -> Iterator[Item]:
+    for number, line in enumerate(lines, start=1):
+        if isinstance(line, dict):
+            yield number, line
+            continue
+        if isinstance(line, bytes):
+            try:
+                line = line.decode("utf-8")
+            except UnicodeDecodeError:
+                yield number, BadRecord("not UTF-8 text")
+                continue
+        if number == 1:
+            line = line.lstrip("\ufeff")
+        if not line.strip():
+            continue  # blank lines are allowed, and skipped
+        try:
+            yield number, parse_json_line(line)
+        except BadRecord as exc:
+            yield number, exc
+
+
+# -- writing --------------------------------------------------------------------------------
+
+
+@dataclass
+class _Run:
+    full: bool
+    summary: ImportSummary
+    on_reject: Callable[[Rejection], None] | None
+    platforms: dict[str, tuple[int, str]]  # code -> (id, city_zh)
+    seen: dict[tuple[int, str], int] = field(default_factory=dict)  # key -> first line
+    named: set[int] = field(default_factory=set)  # platform ids named by the file
+
+    def reject(self, line: int, reason: str) -> None:
+        self.summary.rejected += 1
+        rejection = Rejection(line, reason)
+        if len(self.summary.rejections) < KEEP_REJECTIONS:
+            self.summary.rejections.append(rejection)
+        if self.on_reject is not None:
+            self.on_reject(rejection)
+
+    def protect(self, raw: Any) -> None:
+        """A rejected line still names its resource: --full must not withdraw it for a typo."""
+        key = record_key(raw)
+        if key is not None and key[0] in self.platforms:
+            platform_id = self.platforms[key[0]][0]
+            self.named.add(platform_id)
+            self.seen.setdefault((platform_id, key[1]), 0)
+
+
+def _load_platforms() -> dict[str, tuple[int, str]]:
+    rows = db.session.execute(select(Platform.code, Platform.id, Platform.city_zh))
+    return {code: (pid, city) for code, pid, city in rows}
+
+
+def _write_batch(run: _Run, batch: list[tuple[int, dict[str, Any], str]]) -> None:
+    """Upsert one batch of checked records in the current transaction, then commit."""
+    by_platform: dict[int, list[str]] = {}
+    for _, values, _ in batch:
+        by_platform.setdefault(values["platform_id"], []).append(values["external_id"])
+    existing: dict[tuple[int, str], tuple[int, str, str]] = {}
+    if by_platform:
+        condition = or_(*(
+            and_(Resource.platform_id == pid, Resource.external_id.in_(ids)) for pid, ids in by_platform.items()
+        ))
+        query = select(Resource.platform_id, Resource.external_id, Resource.id, Resource.content_hash,
+                       Resource.status).where(condition)
+        for pid, ext, rid, digest, status in db.session.execute(query):
+            existing[(pid, ext)] = (rid, digest, status)
+
+    now = utcnow()
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    for _, values, digest in batch:
+        found = existing.get((values["platform_id"], values["external_id"]))
+        if found is None:
+            inserts.append({**values, "content_hash": digest, "status": "active",
+                            "created_at": now, "updated_at": now})
+            continue
+        rid, old_digest, status = found
+        if old_digest == digest and status == "active":
+            run.summary.unchanged += 1
+            continue
+        if status != "active":
+            run.summary.reactivated += 1
+        updates.append({**values, "id": rid, "content_hash": digest, "status": "active", "updated_at": now})
+
+    changed: list[int] = []
+    if inserts:
+        changed.extend(db.session.scalars(insert(Resource).returning(Resource.id), inserts))
+    if updates:
+        db.session.execute(update(Resource), updates)
+        changed.extend(row["id"] for row in updates)
+    enqueue(changed)
+    db.session.commit()
+    run.summary.created += len(inserts)
+    run.summary.updated += len(updates)
+
+
+def _withdraw_missing(run: _Run, batch_size: int) -> None:
+    """--full: active resources of the named platforms that the file did not list."""
+    for platform_id in sorted(run.named):
+        query = select(Resource.id, Resource.external_id).where(
+            Resource.platform_id == platform_id, Resource.status == "active"
+        )
+        missing = [rid for rid, ext in db.session.execute(query) if (platform_id, ext) not in run.seen]
+        for start in range(0, len(missing), batch_size):
+            chunk = missing[start:start + batch_size]
+            db.session.execute(update(Resource), [
+                {"id": rid, "status": "withdrawn", "updated_at": utcnow()} for rid in chunk
+            ])
+            enqueue(chunk)
+            run.summary.withdrawn += len(chunk)
+        db.session.commit()
+
+
+def import_records(
+    items: Iterable[Item],
+    *,
+    full: bool = False,
+    batch_size: int = BATCH_SIZE,
+    on_reject: Callable[[Rejection], None] | None = None,
+    after_batch: Callable[[], None] | None = None,
+) -> ImportSummary:
+    """Upsert (line number, raw record) pairs; the core of import_feed."""
+    summary = ImportSummary(full=full)
+    run = _Run(full=full, summary=summary, on_reject=on_reject, platforms=_load_platforms())
+    batch: list[tuple[int, dict[str, Any], str]] = []
+    try:
+        for line, raw in items:
+            summary.lines = max(summary.lines, line)
+            if isinstance(raw, BadRecord):
+                run.reject(line, raw.reason)
+                continue
+            try:
+                values = parse_record(raw)
+            except BadRecord as exc:
+                run.reject(line, exc.reason)
+                run.protect(raw)
+                continue
+            code = values.pop("platform")
+            platform = run.platforms.get(code)
+            if platform is None:
+                run.reject(line, f"unknown platform {code!r}")
+                continue
+            key = (platform[0], values["external_id"])
+            first = run.seen.get(key)
+            if first is not None:
+                where = f"line {first}" if first else "a rejected line"
+                run.reject(line, f"duplicate external_id {values['external_id']!r} for {code} (see {where})")
+                continue
+            run.seen[key] = line
+            run.named.add(platform[0])
+            digest = content_hash(values)  # of the feed's values, before defaults from the platform
+            values["platform_id"] = platform[0]
+            if values["city"] is None:
+                values["city"] = platform[1] or None
+            batch.append((line, values, digest))
+            if len(batch) >= batch_size:
+                _write_batch(run, batch)
+                batch = []
+                if after_batch is not None:
+                    after_batch()
+        if batch:
+            _write_batch(run, batch)
+        if full:
+            _withdraw_missing(run, batch_size)
+    except BaseException:
+        db.session.rollback()
+        raise
+    if after_batch is not None:
+        after_batch()
+    return summary
+
+
+def import_feed(
+    source: str | Path | Iterable[str | bytes | dict[str, Any]],
+    *,
+    full: bool = False,
+    progress: Progress | None = None,
+    batch_size: int = BATCH_SIZE,
+    on_reject: Callable[[Rejection], None] | None = None,
+) -> ImportSummary:
+    """Import a feed file (by path) or JSONL lines (strings, bytes or already-decoded dicts).
+
+    `full=True` treats the feed as the whole catalogue of every platform it names: their active
+    resources missing from it are withdrawn (never deleted). Bad lines are counted and reported,
+    never fatal; a file that cannot be read at all raises FeedFileError.
+    """
+    if not isinstance(source, (str, Path)):
+        return import_records(_jsonl_items(source), full=full, batch_size=batch_size, on_reject=on_reject)
+    opened = _Source(Path(source))
+    try:
+        report = (lambda: progress(opened.position(), opened.total)) if progress else None
+        return import_records(opened.items(), full=full, batch_size=batch_size,
+                              on_reject=on_reject, after_batch=report)
+    finally:
+        opened.close()
