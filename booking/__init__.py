@@ -50,5 +50,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.before_request(flask_babel.refresh)
     register_web(app)
     from . import db_events  # noqa: F401  (sqlite pragmas)
+    from .searching import outbox  # noqa: F401  (resources written through the ORM reach the index)
 
     return app
