@@ -3,6 +3,7 @@ from .booking import (
     ACTIVE_STATUSES, EVENT_KINDS, RESERVATION_STATUSES, BookingEvent, Closure, Maintenance, Reservation,
     ReservationSeries,
 )
+from .notify import MAIL_STATUSES, REMINDER_STATUSES, OutgoingMail, Reminder
 from .platform import PLATFORM_KINDS, Platform
 from .resource import KINDS, PRICE_UNITS, IndexOutbox, Resource
 from .types import UTCDateTime, utcnow
@@ -12,6 +13,7 @@ __all__ = [
     "ACTIVE_STATUSES", "EVENT_KINDS", "RESERVATION_STATUSES",
     "BookingEvent", "Closure", "Maintenance", "Reservation", "ReservationSeries",
     "KINDS", "LANGUAGES", "PLATFORM_KINDS", "PRICE_UNITS", "ROLES",
+    "MAIL_STATUSES", "REMINDER_STATUSES", "OutgoingMail", "Reminder",
     "ApiToken", "IndexOutbox", "LoginFailure", "Platform", "Resource", "User", "UTCDateTime",
     "hash_token", "utcnow",
 ]

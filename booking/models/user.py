@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -35,6 +35,10 @@ class User(UserMixin, db.Model):
     language: Mapped[str] = mapped_column(String(5), default="zh")
     calendar_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_calendar_token)
     active: Mapped[bool] = mapped_column(default=True)
+    # Reminder e-mails before a booking starts: off, or at the user's own offsets ("24h,1h");
+    # None means the site's ONESTOP_REMINDER_OFFSETS.
+    reminders_enabled: Mapped[bool] = mapped_column(default=True, server_default=true())
+    reminder_offsets: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     platform: Mapped[Platform | None] = relationship()
