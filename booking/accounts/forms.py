@@ -10,6 +10,8 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 from ..models import ROLES
 
 LANGUAGE_CHOICES = [SelectChoice("zh", "中文"), SelectChoice("en", "English")]
+ROLE_LABELS = {"user": _l("Startup member"), "staff": _l("Platform staff"), "admin": _l("Administrator")}
+ROLE_CHOICES = [SelectChoice(role, ROLE_LABELS[role]) for role in ROLES]
 
 
 class LoginForm(FlaskForm):
@@ -45,7 +47,7 @@ class PasswordForm(FlaskForm):
 
 
 class UserAdminForm(FlaskForm):
-    role = SelectField(_l("Role"), choices=[SelectChoice(r, r) for r in ROLES])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
     platform = SelectField(_l("Platform"), choices=[], validate_choice=True)
     active = BooleanField(_l("Active"))
 
@@ -54,5 +56,5 @@ class NewUserForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     name = StringField(_l("Name"), validators=[Optional(), Length(max=100)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=8, max=200)])
-    role = SelectField(_l("Role"), choices=[SelectChoice(r, r) for r in ROLES])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
     platform = SelectField(_l("Platform"), choices=[], validate_choice=True)

@@ -20,11 +20,30 @@ KIND_LABELS = {
     "space": _l("Space"),
 }
 UNIT_LABELS = {"hour": _l("hour"), "sample": _l("sample"), "item": _l("item"), "day": _l("day")}
+ATTRIBUTE_LABELS = {
+    "manufacturer": _l("Manufacturer"), "manufacturer_zh": _l("Manufacturer (Chinese)"), "model": _l("Model"),
+    "country": _l("Country of origin"), "purchase_year": _l("Year purchased"), "service_modes": _l("Service modes"),
+    "standards": _l("Standards"), "sample_types": _l("Sample types"), "turnaround_days": _l("Turnaround (days)"),
+    "accreditation": _l("Accreditation"), "instruments": _l("Instruments used"), "patent_type": _l("Patent type"),
+    "applicant": _l("Applicant"), "inventors": _l("Inventors"), "application_no": _l("Application number"),
+    "publication_no": _l("Publication number"), "ipc": _l("IPC class"), "ipc_all": _l("All IPC classes"),
+    "legal_status": _l("Legal status"), "transfer_mode": _l("Transfer mode"), "standard_no": _l("Standard number"),
+    "doc_type": _l("Document type"), "publisher": _l("Publisher"), "year": _l("Year"), "status": _l("Status"),
+    "replaces": _l("Replaces"), "strain": _l("Strain"), "grade": _l("Grade"), "age": _l("Age"),
+    "license_no": _l("Licence number"), "accession_no": _l("Accession number"), "species_latin": _l("Species"),
+    "variety": _l("Variety"), "storage": _l("Storage"), "traits": _l("Traits"), "capacity": _l("Capacity"),
+    "area_m2": _l("Area (m²)"), "amenities": _l("Amenities"),
+}
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAY_LABELS = {
     "mon": _l("Mon"), "tue": _l("Tue"), "wed": _l("Wed"), "thu": _l("Thu"),
     "fri": _l("Fri"), "sat": _l("Sat"), "sun": _l("Sun"),
 }
+
+
+def attribute_label(key: str) -> str:
+    label = ATTRIBUTE_LABELS.get(key)
+    return str(label) if label is not None else key.replace("_", " ")
 
 
 def lang() -> str:
@@ -72,8 +91,14 @@ def has_endpoint(name: str) -> bool:
     return name in current_app.view_functions
 
 
+def role_label(role: str) -> str:
+    from ..accounts.forms import ROLE_LABELS
+
+    return str(ROLE_LABELS.get(role, role))
+
+
 def register_filters(app: Flask) -> None:
-    app.jinja_env.filters.update(kind_label=kind_label, price_label=price_label, local_time=local_time)
+    app.jinja_env.filters.update(attribute_label=attribute_label, kind_label=kind_label, price_label=price_label, local_time=local_time)
     app.jinja_env.globals.update(
-        lang=lang, url_with=url_with, has_endpoint=has_endpoint, WEEKDAYS=WEEKDAYS, WEEKDAY_LABELS=WEEKDAY_LABELS, KIND_LABELS=KIND_LABELS
+        lang=lang, url_with=url_with, has_endpoint=has_endpoint, role_label=role_label, WEEKDAYS=WEEKDAYS, WEEKDAY_LABELS=WEEKDAY_LABELS, KIND_LABELS=KIND_LABELS
     )
