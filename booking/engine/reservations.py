@@ -1,0 +1,324 @@
+"""Reservations: book, approve, reject, cancel, expire — each change recorded as an event.
+
+No double booking is guaranteed by the database. On PostgreSQL the exclusion constraint
+`ex_reservation_no_overlap` refuses a second active reservation whose block overlaps; the insert
+runs in a savepoint so a refusal becomes `SlotTaken` with the winner's interval. On SQLite the
+booking first takes the database's write lock (BEGIN IMMEDIATE), so the overlap check and the
+insert of one booking cannot interleave with another's. The check before the insert exists to
+give a friendly answer; it is not what keeps the calendar right.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from .text import _
+from sqlalchemy import Select, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..errors import Forbidden, InvalidInput, NotFound
+from ..extensions import db
+from ..models import ACTIVE_STATUSES, Closure, Maintenance, Platform, Reservation, Resource, User, utcnow
+from .availability import nearest_alternatives
+from .calendars import resource_opening_intervals
+from .errors import (
+    Closed, NotBookable, NotPending, OutsideOpeningHours, SlotTaken, TooFarAhead, TooLateToBook,
+    TooLateToCancel, TooLong, TooShort, UnderMaintenance,
+)
+from .events import emit
+from .intervals import covers
+from .rules import BookingRules, effective_rules
+from .timefmt import describe, span_json
+
+EXCLUSION_VIOLATION = "23P01"
+
+
+# --- checks -----------------------------------------------------------------------------------
+
+def _minutes(n: int) -> str:
+    if n % (60 * 24) == 0 and n >= 60 * 24:
+        return _("%(n)s days", n=n // (60 * 24))
+    if n % 60 == 0 and n >= 60:
+        return _("%(n)s hours", n=n // 60)
+    return _("%(n)s minutes", n=n)
+
+
+def check_times(start: Any, end: Any) -> None:
+    if not isinstance(start, datetime) or not isinstance(end, datetime) or start.tzinfo is None or end.tzinfo is None:
+        raise InvalidInput(_("Give the start and end with a time zone offset."),
+                           fields={"start": _("an ISO 8601 time with offset")})
+    if end <= start:
+        raise InvalidInput(_("The end must come after the start."), fields={"end": _("must come after the start")})
+
+
+def check_rules(resource: Resource, start: datetime, end: datetime, now: datetime, rules: BookingRules) -> None:
+    """Every rule a booking must keep, except overlaps with other bookings, in the order a person
+    would want to hear about them."""
+    if not resource.bookable or not resource.active:
+        raise NotBookable(_("This resource cannot be booked online."))
+    check_times(start, end)
+    tz = resource.platform.timezone
+    length = end - start
+    if length < timedelta(minutes=rules.min_minutes):
+        raise TooShort(_("Too short: bookings of this resource last at least %(d)s.", d=_minutes(rules.min_minutes)))
+    if length > timedelta(minutes=rules.max_minutes):
+        raise TooLong(_("Too long: bookings of this resource last at most %(d)s.", d=_minutes(rules.max_minutes)))
+    if start < now:
+        raise TooLateToBook(_("That time has already passed."))
+    if start < now + timedelta(minutes=rules.min_notice_minutes):
+        raise TooLateToBook(_("Too late to book: this resource must be booked at least %(d)s ahead.",
+                              d=_minutes(rules.min_notice_minutes)))
+    if end > now + timedelta(days=rules.max_advance_days):
+        raise TooFarAhead(_("Too far ahead: this resource can be booked at most %(n)s days ahead.",
+                            n=rules.max_advance_days), fields={"end": _("too far ahead")})
+    if not covers(resource_opening_intervals(resource, start, end), start, end):
+        raise OutsideOpeningHours(_("Outside opening hours: %(span)s is not within the resource's opening hours "
+                                    "(local time, %(tz)s).", span=describe(start, end, tz), tz=tz))
+    closure = db.session.scalars(select(Closure).where(
+        Closure.platform_id == resource.platform_id, Closure.start < end, Closure.end > start).limit(1)).first()
+    if closure is not None:
+        raise Closed(_("The platform is closed then (%(title)s, %(span)s).", title=closure.title,
+                       span=describe(closure.start, closure.end, tz)),
+                     conflict=span_json(closure.start, closure.end, tz))
+    window = db.session.scalars(select(Maintenance).where(
+        Maintenance.resource_id == resource.id, Maintenance.start < end, Maintenance.end > start).limit(1)).first()
+    if window is not None:
+        raise UnderMaintenance(_("The resource is under maintenance then (%(span)s).",
+                                 span=describe(window.start, window.end, tz)),
+                               conflict=span_json(window.start, window.end, tz))
+
+
+def find_conflict(resource_id: int, block_start: datetime, block_end: datetime) -> Reservation | None:
+    return db.session.scalars(
+        select(Reservation).where(
+            Reservation.resource_id == resource_id,
+            Reservation.status.in_(ACTIVE_STATUSES),
+            Reservation.block_start < block_end,
+            Reservation.block_end > block_start,
+        ).order_by(Reservation.block_start).limit(1)
+    ).first()
+
+
+def _slot_taken(resource: Resource, other: Reservation, start: datetime, end: datetime, now: datetime) -> SlotTaken:
+    tz = resource.platform.timezone
+    alternatives = nearest_alternatives(resource, start, end, now=now)
+    return SlotTaken(
+        _("That time is taken: another booking holds %(span)s.", span=describe(other.start, other.end, tz)),
+        conflict=span_json(other.start, other.end, tz),
+        alternatives=[span_json(s, e, tz) for s, e in alternatives],
+    )
+
+
+def lock_calendar() -> None:
+    """Serialise bookings on SQLite: take the write lock before the overlap check.
+
+    pysqlite opens transactions lazily (only before an INSERT/UPDATE/DELETE), so a plain read
+    would let two bookings both see a free slot. BEGIN IMMEDIATE takes the write lock now; other
+    writers wait (busy_timeout) until we commit. When this connection already writes, it already
+    holds the lock. PostgreSQL needs nothing here: the exclusion constraint decides."""
+    connection = db.session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    raw = connection.connection.dbapi_connection
+    if not raw.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+# --- booking ----------------------------------------------------------------------------------
+
+def create_reservation(user: User, resource: Resource, start: datetime, end: datetime, purpose: str = "", *,
+                       now: datetime | None = None, series_id: int | None = None) -> Reservation:
+    """Book [start, end) of `resource` for `user`: confirmed, or pending when the resource needs
+    approval (staff of its platform are confirmed at once). Raises a BookingRefused subclass for a
+    broken rule, SlotTaken (409) when another booking holds the time."""
+    now = now or utcnow()
+    rules = effective_rules(resource)
+    check_rules(resource, start, end, now, rules)
+    purpose = (purpose or "").strip()
+    if len(purpose) > 2000:
+        raise InvalidInput(_("The purpose is too long (2000 characters at most)."), fields={"purpose": "too long"})
+    block_start, block_end = start, end + timedelta(minutes=rules.buffer_minutes)
+
+    lock_calendar()
+    buffer = timedelta(minutes=rules.buffer_minutes)
+    other = find_conflict(resource.id, block_start - buffer, block_end)
+    if other is not None:
+        raise _slot_taken(resource, other, start, end, now)
+
+    status = "pending" if rules.requires_approval and not user.is_staff_of(resource.platform_id) else "confirmed"
+    reservation = Reservation(
+        resource_id=resource.id, user_id=user.id, series_id=series_id, start=start, end=end,
+        block_start=block_start, block_end=block_end, status=status, purpose=purpose, created_at=now,
+        updated_at=now,
+    )
+    reservation.resource = resource
+    reservation.user = user
+    if db.session.connection().dialect.name == "postgresql":
+        savepoint = db.session.begin_nested()
+        db.session.add(reservation)
+        try:
+            savepoint.commit()  # flushes the insert; the exclusion constraint checks it here
+        except IntegrityError as exc:
+            if getattr(exc.orig, "sqlstate", None) != EXCLUSION_VIOLATION:
+                raise
+            # The savepoint is rolled back; a rival committed first. Name its interval.
+            other = find_conflict(resource.id, block_start - buffer, block_end)
+            if other is None:  # the rival was cancelled in the meantime: still refuse, honestly
+                raise SlotTaken(_("That time was just taken by someone else; please choose another."),
+                                conflict=span_json(start, end, resource.platform.timezone)) from None
+            raise _slot_taken(resource, other, start, end, now) from None
+    else:
+        db.session.add(reservation)
+        db.session.flush()
+    emit(reservation, "created", user, now, purpose=purpose, series_id=series_id)
+    db.session.flush()
+    return reservation
+
+
+# --- access -----------------------------------------------------------------------------------
+
+def can_view(user: User, reservation: Reservation) -> bool:
+    return reservation.user_id == user.id or user.is_staff_of(reservation.resource.platform_id)
+
+
+def get_reservation(user: User, reservation_id: int) -> Reservation:
+    """The reservation, if `user` may see it; otherwise NotFound (no hint that it exists)."""
+    reservation = db.session.get(Reservation, reservation_id)
+    if reservation is None or not can_view(user, reservation):
+        raise NotFound(_("No such booking."))
+    return reservation
+
+
+def visible_reservations(user: User, *, mine: bool = False, resource_id: int | None = None,
+                         start: datetime | None = None, end: datetime | None = None,
+                         platform_id: int | None = None, statuses: tuple[str, ...] | None = None) -> Select[tuple[Reservation]]:
+    """A query of the reservations `user` may see: their own; staff also their platform's; admins all."""
+    query = select(Reservation).join(Resource, Resource.id == Reservation.resource_id)
+    if mine or user.role not in ("staff", "admin"):
+        query = query.where(Reservation.user_id == user.id)
+    elif user.role == "staff":
+        query = query.where((Resource.platform_id == user.platform_id) | (Reservation.user_id == user.id))
+    if platform_id is not None:
+        query = query.where(Resource.platform_id == platform_id)
+    if resource_id is not None:
+        query = query.where(Reservation.resource_id == resource_id)
+    if start is not None:
+        query = query.where(Reservation.end > start)
+    if end is not None:
+        query = query.where(Reservation.start < end)
+    if statuses:
+        query = query.where(Reservation.status.in_(statuses))
+    return query.order_by(Reservation.start, Reservation.id)
+
+
+# --- decisions --------------------------------------------------------------------------------
+
+def _set_status(reservation: Reservation, status: str, actor: User | None, now: datetime, reason: str) -> None:
+    reservation.status = status
+    reservation.decided_by_id = actor.id if actor else None
+    reservation.decided_at = now
+    reservation.decision_reason = reason
+    reservation.updated_at = now
+
+
+def cancel_reservation(user: User, reservation: Reservation, reason: str = "", *, now: datetime | None = None) -> Reservation:
+    """The booker may cancel up to the resource's cancel notice before the start; staff of its
+    platform at any time, with a reason when the booking is someone else's."""
+    now = now or utcnow()
+    reason = (reason or "").strip()
+    is_staff = user.is_staff_of(reservation.resource.platform_id)
+    if reservation.user_id != user.id and not is_staff:
+        raise Forbidden(_("This booking is not yours to cancel."))
+    if not reservation.active:
+        raise NotPending(_("This booking is already %(status)s.", status=status_label(reservation.status)))
+    if not is_staff:
+        rules = effective_rules(reservation.resource)
+        deadline = reservation.start - timedelta(minutes=rules.cancel_notice_minutes)
+        if now >= deadline:
+            if rules.cancel_notice_minutes:
+                message = _("Too late to cancel: bookings of this resource can be cancelled up to %(d)s before "
+                            "the start.", d=_minutes(rules.cancel_notice_minutes))
+            else:
+                message = _("Too late to cancel: the booking has already started.")
+            raise TooLateToCancel(message)
+    elif reservation.user_id != user.id and not reason:
+        raise InvalidInput(_("Give the booker a reason for cancelling."), fields={"reason": _("required")})
+    _set_status(reservation, "cancelled", user, now, reason)
+    emit(reservation, "cancelled", user, now, reason=reason, by_staff=reservation.user_id != user.id)
+    db.session.flush()
+    return reservation
+
+
+def _decide(user: User, reservation: Reservation, status: str, reason: str, now: datetime | None) -> Reservation:
+    now = now or utcnow()
+    if not user.is_staff_of(reservation.resource.platform_id):
+        raise Forbidden(_("Only staff of this resource's platform may approve or reject its bookings."))
+    if reservation.status != "pending":
+        raise NotPending(_("This booking is not awaiting approval (it is %(status)s).",
+                           status=status_label(reservation.status)))
+    _set_status(reservation, status, user, now, (reason or "").strip())
+    emit(reservation, "approved" if status == "confirmed" else "rejected", user, now, reason=reservation.decision_reason)
+    db.session.flush()
+    return reservation
+
+
+def approve_reservation(user: User, reservation: Reservation, reason: str = "", *, now: datetime | None = None) -> Reservation:
+    return _decide(user, reservation, "confirmed", reason, now)
+
+
+def reject_reservation(user: User, reservation: Reservation, reason: str, *, now: datetime | None = None) -> Reservation:
+    if not (reason or "").strip():
+        raise InvalidInput(_("Give the booker a reason for the rejection."), fields={"reason": _("required")})
+    return _decide(user, reservation, "rejected", reason, now)
+
+
+def mark_outcome(user: User, reservation: Reservation, outcome: str, *, now: datetime | None = None) -> Reservation:
+    """Staff record how a confirmed booking went: completed or no_show (once it has started)."""
+    now = now or utcnow()
+    if outcome not in ("completed", "no_show"):
+        raise InvalidInput(_("Unknown outcome."), fields={"outcome": outcome})
+    if not user.is_staff_of(reservation.resource.platform_id):
+        raise Forbidden(_("Only staff of this resource's platform may do that."))
+    if reservation.status != "confirmed" or reservation.start > now:
+        raise NotPending(_("Only a confirmed booking that has started can be marked done or no-show."))
+    _set_status(reservation, outcome, user, now, "")
+    emit(reservation, "changed", user, now, outcome=outcome)
+    db.session.flush()
+    return reservation
+
+
+def expire_pending(now: datetime | None = None) -> int:
+    """Reject every pending booking left undecided for its platform's approval_expiry_hours, or
+    whose start has come. For the scheduler; returns how many expired. Each row is claimed with a
+    conditional UPDATE, so a decision made at the same moment wins cleanly."""
+    now = now or utcnow()
+    rows = db.session.execute(
+        select(Reservation.id, Reservation.created_at, Reservation.start, Platform.approval_expiry_hours)
+        .join(Resource, Resource.id == Reservation.resource_id)
+        .join(Platform, Platform.id == Resource.platform_id)
+        .where(Reservation.status == "pending")
+    ).all()
+    expired = 0
+    for rid, created_at, start, hours in rows:
+        if created_at + timedelta(hours=hours or 0) > now and start > now:
+            continue
+        reason = _("Not approved within %(n)s hours.", n=hours) if start > now else _("Not approved before the start.")
+        claimed = db.session.execute(
+            update(Reservation).where(Reservation.id == rid, Reservation.status == "pending").values(
+                status="rejected", decided_at=now, decision_reason=reason, decided_by_id=None, updated_at=now)
+        ).rowcount
+        if claimed:
+            reservation = db.session.get(Reservation, rid)
+            db.session.refresh(reservation)
+            emit(reservation, "expired", None, now, reason=reason)
+            expired += 1
+    db.session.flush()
+    return expired
+
+
+def status_label(status: str) -> str:
+    labels = {
+        "pending": _("awaiting approval"), "confirmed": _("confirmed"), "rejected": _("rejected"),
+        "cancelled": _("cancelled"), "completed": _("completed"), "no_show": _("no-show"),
+    }
+    return labels.get(status, status)

@@ -1,0 +1,73 @@
+"""Booking rules (CONTRACT §4): the resource's, else its platform's, else the defaults."""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+from .text import _
+
+from ..errors import InvalidInput
+from ..models import Resource
+
+
+@dataclass(frozen=True)
+class BookingRules:
+    requires_approval: bool = False
+    min_minutes: int = 30
+    max_minutes: int = 480
+    min_notice_minutes: int = 0
+    max_advance_days: int = 180
+    buffer_minutes: int = 0
+    cancel_notice_minutes: int = 0
+
+
+DEFAULT_RULES = BookingRules()
+RULE_NAMES = tuple(f.name for f in fields(BookingRules))
+_LIMITS = {  # sane bounds, so a typo in a feed cannot make a resource unbookable for years
+    "min_minutes": (1, 60 * 24 * 31),
+    "max_minutes": (1, 60 * 24 * 31),
+    "min_notice_minutes": (0, 60 * 24 * 365),
+    "max_advance_days": (1, 366 * 3),
+    "buffer_minutes": (0, 60 * 24),
+    "cancel_notice_minutes": (0, 60 * 24 * 365),
+}
+
+
+def _valid(name: str, value: Any) -> bool:
+    if name == "requires_approval":
+        return isinstance(value, bool)
+    low, high = _LIMITS[name]
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def _apply(rules: BookingRules, data: dict[str, Any] | None) -> BookingRules:
+    """Lay the valid entries of a stored rules dict over `rules`; stored junk is ignored."""
+    if not isinstance(data, dict):
+        return rules
+    changes = {k: v for k, v in data.items() if k in RULE_NAMES and _valid(k, v)}
+    return replace(rules, **changes) if changes else rules
+
+
+def effective_rules(resource: Resource) -> BookingRules:
+    rules = _apply(_apply(DEFAULT_RULES, resource.platform.booking_rules), resource.booking_rules)
+    if rules.min_minutes > rules.max_minutes:  # a resource's max under its platform's min
+        rules = replace(rules, min_minutes=rules.max_minutes)
+    return rules
+
+
+def validate_rules(data: Any) -> dict[str, Any]:
+    """Check rules typed by staff; InvalidInput names each bad field."""
+    if not isinstance(data, dict):
+        raise InvalidInput(_("Booking rules must be a JSON object."), fields={"booking_rules": "object"})
+    errors: dict[str, str] = {}
+    for key, value in data.items():
+        if key not in RULE_NAMES:
+            errors[key] = _("unknown rule")
+        elif not _valid(key, value):
+            errors[key] = _("true or false") if key == "requires_approval" else _(
+                "a whole number from %(low)s to %(high)s", low=_LIMITS[key][0], high=_LIMITS[key][1])
+    if not errors and data.get("min_minutes", 0) > data.get("max_minutes", 10**9):
+        errors["min_minutes"] = _("must not exceed max_minutes")
+    if errors:
+        raise InvalidInput(_("Some booking rules are not valid."), fields=errors)
+    return dict(data)
