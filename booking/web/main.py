@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import KINDS, Platform, Resource
-from .filters import lang
+from .filters import kind_label, lang
 
 bp = Blueprint("main", __name__)
 
@@ -58,11 +58,17 @@ def search() -> Any:
     result = search_resources(params)
     platforms = {p.code: p for p in db.session.scalars(select(Platform))}
 
+    english_cities = {p.city_zh: p.city_en for p in platforms.values() if p.city_zh and p.city_en}
+
     def platform_name(code: str) -> str:
         platform = platforms.get(code)
         return platform.name(lang()) if platform else code
 
-    return render_template("search.html", params=params, result=result, error=error, platform_name=platform_name)
+    def city_name(city: str) -> str:
+        return english_cities.get(city, city) if lang() == "en" else city
+
+    return render_template("search.html", params=params, result=result, error=error, platform_name=platform_name,
+                           city_name=city_name, kind_label=kind_label)
 
 
 def _with_local_window(args: MultiDict[str, str]) -> MultiDict[str, str]:
