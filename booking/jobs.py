@@ -58,3 +58,17 @@ def expire_pending_bookings() -> int:
         return len(expired) if hasattr(expired, "__len__") else int(expired or 0)
 
     return _in_app(work)
+
+
+def dispatch_mail() -> int:
+    """Send due event mails and reminders (claimed one batch at a time; see booking.notify)."""
+    from .notify import dispatch_due
+
+    return _in_app(lambda: sum(dispatch_due().values()))
+
+
+def sweep_stuck_mail() -> int:
+    """Requeue mails and reminders left "sending" by a process that died mid-send."""
+    from .notify import sweep_stuck
+
+    return _in_app(sweep_stuck)

@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 PERIODIC_JOBS: list[tuple[str, str, int]] = [
     ("index-outbox", "booking.jobs:apply_index_outbox", 3),
     ("expire-pending", "booking.jobs:expire_pending_bookings", 60),
+    ("mail-dispatch", "booking.jobs:dispatch_mail", 2),
+    ("mail-sweep", "booking.jobs:sweep_stuck_mail", 60),
 ]
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
 

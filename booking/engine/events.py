@@ -17,4 +17,7 @@ def emit(reservation: Reservation, kind: str, actor: User | None, now: datetime 
     event = BookingEvent(reservation=reservation, kind=kind, actor_id=actor.id if actor else None,
                          at=now or utcnow(), payload=payload)
     db.session.add(event)
+    from ..notify import on_booking_event  # mails and reminders, in this same transaction
+
+    on_booking_event(event)
     return event
