@@ -84,8 +84,9 @@ _SYNONYM_FILE = Path(__file__).with_name("synonyms.txt")
 
 
 def _user_words() -> list[str]:
-    """Domain words for jieba: Chinese terms (2 to 4 characters) from our synonym table and
-    our user dictionary, so that 盐雾, 金相, 三坐标 are cut out as words."""
+    """Domain words for jieba from our synonym table and user dictionary: Chinese terms of
+    2 to 4 characters (so that 盐雾, 金相, 三坐标 are cut out as words), and longer terms that
+    jieba's own dictionary would break into single-character fragments (流式细胞/仪)."""
     words: list[str] = []
     for path in (_SYNONYM_FILE, _DICT_FILE):
         if not path.exists():
@@ -94,7 +95,7 @@ def _user_words() -> list[str]:
             line = line.split("#", 1)[0]
             for part in re.split(r"[=>,|]", line):
                 term = unicodedata.normalize("NFKC", part.strip()).lower()
-                if 2 <= len(term) <= 4 and is_cjk(term):
+                if 2 <= len(term) <= 12 and is_cjk(term):
                     words.append(term)
     return words
 
@@ -112,8 +113,13 @@ def get_jieba():
                 tk = jieba.Tokenizer()
                 tk.initialize()
                 for word in _user_words():
-                    if tk.FREQ.get(word, 0) == 0:
-                        tk.add_word(word, freq=max(tk.suggest_freq(word, False), 50))
+                    if tk.FREQ.get(word, 0):
+                        continue
+                    if len(word) > 4:
+                        pieces = list(tk.cut(word, HMM=False))
+                        if all(len(p) > 1 for p in pieces):
+                            continue  # 扫描电子显微镜 stays 扫描 + 电子显微镜
+                    tk.add_word(word, freq=max(tk.suggest_freq(word, False), 50))
                 _jieba_tokenizer = tk
     return _jieba_tokenizer
 
@@ -180,6 +186,9 @@ def _code_index(run: str) -> tuple[str, ...]:
             out.append(part)
             continue
         out.append(part)
+        if "." in part:  # cn202310123456.7 -> cn202310123456; 228.1.2 -> 228, 228.1
+            dots = part.split(".")
+            out.extend(".".join(dots[:k]) for k in range(1, len(dots)))
         # letters and digit groups: cn202310123456.7 -> cn, 202310123456.7
         groups = _LETTER_DIGIT.findall(part)
         if len(groups) > 1:

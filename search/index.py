@@ -314,7 +314,7 @@ class _Snapshot:
             self.price.extend(m[6] for m in data.meta)
             self.updated.extend(m[7] for m in data.meta)
             if seg.has_deletions():
-                for d in seg.deleted_docs():
+                for d in seg.deleted_docs_set:
                     self.live[offset + d] = 0
         for d, rid in enumerate(self.rids):
             if rid < 0:
@@ -464,6 +464,20 @@ def _postings(seg, fieldname: str, token: str) -> Iterator[tuple[int, float]]:
 # The index
 
 
+def analyzer_fingerprint() -> str:
+    """Changes when the word lists that shape tokenising (synonyms, user dictionary) change:
+    an index built with other lists must be rebuilt."""
+    import hashlib
+
+    from . import analysis
+
+    h = hashlib.sha1()
+    for p in (analysis._SYNONYM_FILE, analysis._DICT_FILE):
+        if p.exists():
+            h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
 def _read_marker(folder: Path) -> dict | None:
     try:
         return json.loads((folder / MARKER).read_text(encoding="utf-8"))
@@ -472,7 +486,8 @@ def _read_marker(folder: Path) -> dict | None:
 
 
 def _write_marker(folder: Path, **extra) -> None:
-    data = {"schema_version": SCHEMA_VERSION, "created": time.time(), **extra}
+    data = {"schema_version": SCHEMA_VERSION, "analyzer": analyzer_fingerprint(),
+            "created": time.time(), **extra}
     tmp = folder / (MARKER + ".tmp")
     tmp.write_text(json.dumps(data), encoding="utf-8")
     os.replace(tmp, folder / MARKER)
@@ -508,6 +523,38 @@ def _cleanup_generations(path: Path, keep: set[str]) -> None:
         shutil.rmtree(old, ignore_errors=True)
     for old in path.parent.glob(f"{path.name}.old-*"):
         shutil.rmtree(old, ignore_errors=True)
+
+
+def _check_whoosh_folder(path: Path) -> str | None:
+    """None if Whoosh can open the folder and read every segment, else the problem."""
+    from whoosh.filedb.filestore import FileStorage
+
+    class TrackingStorage(FileStorage):
+        # Whoosh leaves a file open when it fails to read it: close them all ourselves.
+        opened: list = []
+
+        def open_file(self, name, *args, **kwargs):
+            f = super().open_file(name, *args, **kwargs)
+            self.opened.append(f)
+            return f
+
+    storage = TrackingStorage(str(path))
+    storage.opened = []
+    try:
+        ix = storage.open_index()
+        with ix.searcher() as s:
+            for seg, _ in s.reader().leaf_readers():
+                if seg.doc_count_all():
+                    seg.stored_fields(0)
+        return None
+    except Exception as exc:  # damaged TOC, missing segment files, ...
+        return f"index folder damaged ({type(exc).__name__})"
+    finally:
+        for f in storage.opened:
+            try:
+                f.close()
+            except Exception:
+                pass
 
 
 def _create_empty(path: Path) -> None:
@@ -549,14 +596,10 @@ class Index:
             elif marker.get("schema_version") != SCHEMA_VERSION:
                 problem = (f"index schema version {marker.get('schema_version')} "
                            f"!= {SCHEMA_VERSION}")
+            elif marker.get("analyzer") != analyzer_fingerprint():
+                problem = "synonym table or dictionary changed since the index was built"
             else:
-                try:
-                    ix = whoosh_index.open_dir(str(path))
-                    ix.latest_generation()
-                    with ix.searcher() as s:
-                        s.doc_count()
-                except Exception as exc:  # damaged TOC, missing segment files, ...
-                    problem = f"index folder damaged ({type(exc).__name__})"
+                problem = _check_whoosh_folder(path)
         if problem:
             self.needs_rebuild = True
             self.reason = problem
@@ -575,6 +618,7 @@ class Index:
             except Exception:
                 pass
         self._searcher = self._ix.searcher()
+        self._generation = self._ix.latest_generation()
         self._snapshot = None
         marker = _read_marker(Path(target))
         if marker and marker.get("schema_version") == SCHEMA_VERSION and marker.get("built"):
@@ -589,13 +633,28 @@ class Index:
                 if os.path.isdir(target):
                     self._reopen()
             else:
-                new = self._searcher.refresh()
+                new = self._refreshed(self._searcher)
                 if new is not self._searcher:
                     self._searcher = new
                     self._snapshot = None
             if self._snapshot is None:
                 self._snapshot = _Snapshot(self._searcher)
             return self._snapshot
+
+    def _refreshed(self, searcher):
+        """A searcher on the latest generation; the same one when nothing changed.
+
+        Whoosh's ``searcher.refresh()`` reuses the readers of unchanged segments, but it
+        keeps their *old* deletions (segments compare by id) and fails on an empty index, so
+        after a change we open a new searcher; per-segment columns stay cached by segment id.
+        """
+        latest = self._ix.latest_generation()
+        if latest == self._generation:
+            return searcher
+        fresh = self._ix.searcher()
+        self._generation = latest
+        searcher.close()
+        return fresh
 
     def close(self) -> None:
         with self._lock:

@@ -108,10 +108,21 @@ def plan_query(raw: str, snap: "_Snapshot | None" = None) -> Plan:
     table = load_synonyms()
     keys = [s.key for s in slots]
     covered: set[int] = set()
+    matches = []
     for i, j, alts in table.match(keys):
-        span = slots[i:j]
-        if all(city_of(s.key) for s in span):
+        if all(city_of(s.key) for s in slots[i:j]):
             continue
+        # Neighbouring concepts from the same synonym group (金属3D打印 SLM) are one concept.
+        if matches and matches[-1][1] == i and (
+                {a.keys for a in matches[-1][2]} & {a.keys for a in alts}
+                or tuple(keys[i:j]) in {a.keys for a in matches[-1][2]}):
+            pi, _, palts = matches[-1]
+            have = {a.keys for a in palts}
+            matches[-1] = (pi, j, palts + [a for a in alts if a.keys not in have])
+            continue
+        matches.append((i, j, alts))
+    for i, j, alts in matches:
+        span = slots[i:j]
         typed = tuple(t for s in span for t in s.tokens)
         alternatives = [(typed, 1.0)]
         for alt in alts:
