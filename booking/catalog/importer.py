@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, bindparam, insert, or_, select, update
 
 from ..errors import DomainError
 from ..extensions import db
@@ -91,6 +91,7 @@ class _Source:
         self.total = path.stat().st_size
         self.csv = kind.startswith(".csv")
         self.stream: IO[bytes] = self.raw
+        self.text: io.TextIOWrapper | None = None
         if kind.endswith(".gz"):
             gz = gzip.GzipFile(fileobj=self.raw)
             try:
@@ -110,8 +111,8 @@ class _Source:
             raise FeedFileError(f"{self.path.name} is truncated or corrupt: {exc}") from None
 
     def _csv_items(self) -> Iterator[Item]:
-        text = io.TextIOWrapper(self.stream, encoding="utf-8-sig", newline="")
-        reader = csv.DictReader(text)
+        self.text = io.TextIOWrapper(self.stream, encoding="utf-8-sig", newline="")
+        reader = csv.DictReader(self.text)
         try:
             next_line = 2  # the header is line 1
             for row in reader:
@@ -126,7 +127,9 @@ class _Source:
             raise FeedFileError(f"{self.path.name}: bad CSV near line {reader.line_num}: {exc}") from None
 
     def close(self) -> None:
-        if self.stream is not self.raw:
+        if self.text is not None:
+            self.text.close()  # closes self.stream too
+        elif self.stream is not self.raw:
             self.stream.close()
         self.raw.close()
 
@@ -186,6 +189,18 @@ def _load_platforms() -> dict[str, tuple[int, str]]:
     return {code: (pid, city) for code, pid, city in rows}
 
 
+TABLE = Resource.__table__
+_UPDATE = (
+    update(TABLE)
+    .where(TABLE.c.id == bindparam("b_id"))
+    .values({name: bindparam(name) for name in (
+        "kind", "title", "title_en", "description", "category", "keywords", "city", "location", "attributes",
+        "price_amount", "price_currency", "price_unit", "bookable", "orderable", "opening_hours",
+        "booking_rules", "contact_email", "source_updated_at", "content_hash", "status", "updated_at",
+    )})
+)
+
+
 def _write_batch(run: _Run, batch: list[tuple[int, dict[str, Any], str]]) -> None:
     """Upsert one batch of checked records in the current transaction, then commit."""
     by_platform: dict[int, list[str]] = {}
@@ -216,14 +231,16 @@ def _write_batch(run: _Run, batch: list[tuple[int, dict[str, Any], str]]) -> Non
             continue
         if status != "active":
             run.summary.reactivated += 1
-        updates.append({**values, "id": rid, "content_hash": digest, "status": "active", "updated_at": now})
+        updates.append({**values, "b_id": rid, "content_hash": digest, "status": "active", "updated_at": now})
 
+    # Core statements on the table: one executemany each (the ORM's bulk paths split rows by
+    # which values are None, and that costs a statement per few rows).
     changed: list[int] = []
     if inserts:
-        changed.extend(db.session.scalars(insert(Resource).returning(Resource.id), inserts))
+        changed.extend(db.session.scalars(insert(TABLE).returning(TABLE.c.id), inserts))
     if updates:
-        db.session.execute(update(Resource), updates)
-        changed.extend(row["id"] for row in updates)
+        db.session.execute(_UPDATE, updates)
+        changed.extend(row["b_id"] for row in updates)
     enqueue(changed)
     db.session.commit()
     run.summary.created += len(inserts)
@@ -239,9 +256,9 @@ def _withdraw_missing(run: _Run, batch_size: int) -> None:
         missing = [rid for rid, ext in db.session.execute(query) if (platform_id, ext) not in run.seen]
         for start in range(0, len(missing), batch_size):
             chunk = missing[start:start + batch_size]
-            db.session.execute(update(Resource), [
-                {"id": rid, "status": "withdrawn", "updated_at": utcnow()} for rid in chunk
-            ])
+            db.session.execute(
+                update(TABLE).where(TABLE.c.id.in_(chunk)).values(status="withdrawn", updated_at=utcnow())
+            )
             enqueue(chunk)
             run.summary.withdrawn += len(chunk)
         db.session.commit()
