@@ -4,6 +4,7 @@ from .booking import (
     ReservationSeries,
 )
 from .notify import MAIL_STATUSES, REMINDER_STATUSES, OutgoingMail, Reminder
+from .order import ORDER_FILE_KINDS, ORDER_STATUSES, Order, OrderEvent, OrderFile
 from .platform import PLATFORM_KINDS, Platform
 from .resource import KINDS, PRICE_UNITS, IndexOutbox, Resource
 from .types import UTCDateTime, utcnow
@@ -14,6 +15,7 @@ __all__ = [
     "BookingEvent", "Closure", "Maintenance", "Reservation", "ReservationSeries",
     "KINDS", "LANGUAGES", "PLATFORM_KINDS", "PRICE_UNITS", "ROLES",
     "MAIL_STATUSES", "REMINDER_STATUSES", "OutgoingMail", "Reminder",
+    "ORDER_FILE_KINDS", "ORDER_STATUSES", "Order", "OrderEvent", "OrderFile",
     "ApiToken", "IndexOutbox", "LoginFailure", "Platform", "Resource", "User", "UTCDateTime",
     "hash_token", "utcnow",
 ]
