@@ -155,18 +155,20 @@ def create_reservation(user: User, resource: Resource, start: datetime, end: dat
     reservation.user = user
     if db.session.connection().dialect.name == "postgresql":
         savepoint = db.session.begin_nested()
-        db.session.add(reservation)
         try:
-            savepoint.commit()  # flushes the insert; the exclusion constraint checks it here
+            db.session.add(reservation)
+            db.session.flush()  # the exclusion constraint checks the insert here
         except IntegrityError as exc:
+            savepoint.rollback()
             if getattr(exc.orig, "sqlstate", None) != EXCLUSION_VIOLATION:
                 raise
-            # The savepoint is rolled back; a rival committed first. Name its interval.
+            # A rival's booking was committed first. Name its interval.
             other = find_conflict(resource.id, block_start - buffer, block_end)
             if other is None:  # the rival was cancelled in the meantime: still refuse, honestly
                 raise SlotTaken(_("That time was just taken by someone else; please choose another."),
                                 conflict=span_json(start, end, resource.platform.timezone)) from None
             raise _slot_taken(resource, other, start, end, now) from None
+        savepoint.commit()
     else:
         db.session.add(reservation)
         db.session.flush()

@@ -18,8 +18,10 @@ def register_web(app: Flask) -> None:
     from ..extensions import db, login_manager
     from ..models import User
     from . import admin, api, auth, main
+    from . import api_reservations, openapi  # noqa: F401  (routes on api.bp: add them before registering it)
+    from . import bookings, calendar, staff
 
-    for module in (main, auth, admin, api):
+    for module in (main, auth, admin, api, bookings, staff, calendar):
         app.register_blueprint(module.bp)
 
     login_manager.login_view = "auth.login"

@@ -1,0 +1,190 @@
+"""GET /api/v1/openapi.json: the OpenAPI 3 description of all of CONTRACT §5."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import url_for
+
+from .api import bp
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return _json(_ref("Error"), description)
+
+
+def _q(name: str, description: str, schema: dict[str, Any] | None = None, required: bool = False) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": required, "description": description,
+            "schema": schema or {"type": "string"}}
+
+
+def _path_id(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+
+
+TIME = {"type": "string", "format": "date-time", "example": "2027-03-08T09:00:00+08:00"}
+REASON_BODY = {"required": False, "content": {"application/json": {"schema": {
+    "type": "object", "properties": {"reason": {"type": "string", "maxLength": 2000}}}}}}
+AUTH = [{"bearer": []}, {"session": []}]
+
+
+def build_spec() -> dict[str, Any]:
+    schemas: dict[str, Any] = {
+        "Error": {"type": "object", "required": ["error", "message"], "properties": {
+            "error": {"type": "string", "example": "invalid"}, "message": {"type": "string"},
+            "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+            "reason": {"type": "string"}}},
+        "Conflict": {"type": "object", "required": ["error", "message"], "properties": {
+            "error": {"type": "string", "enum": ["conflict"]}, "message": {"type": "string"},
+            "reason": {"type": "string", "example": "taken"},
+            "conflict": _ref("Slot"),
+            "alternatives": {"type": "array", "items": _ref("Slot")},
+            "occurrences": {"type": "array", "items": {"type": "object"}}}},
+        "Slot": {"type": "object", "required": ["start", "end"], "properties": {"start": TIME, "end": TIME}},
+        "Resource": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "platform": {"type": "string"}, "external_id": {"type": "string"},
+            "kind": {"type": "string", "enum": ["instrument", "testing_service", "patent", "document", "germplasm",
+                                               "lab_animal", "facility", "space"]},
+            "title": {"type": "string"}, "title_en": {"type": "string", "nullable": True},
+            "bookable": {"type": "boolean"}, "opening_hours": {"type": "object", "nullable": True},
+            "booking_rules": {"type": "object", "nullable": True}, "url": {"type": "string"},
+            "platform_timezone": {"type": "string"}}, "additionalProperties": True},
+        "Hit": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "platform": {"type": "string"}, "external_id": {"type": "string"},
+            "kind": {"type": "string"}, "title": {"type": "string"}, "snippet": {"type": "string"},
+            "score": {"type": "number"}, "url": {"type": "string"}}},
+        "SearchResult": {"type": "object", "required": ["total", "page", "per_page", "hits", "facets"], "properties": {
+            "total": {"type": "integer"}, "page": {"type": "integer"}, "per_page": {"type": "integer"},
+            "hits": {"type": "array", "items": _ref("Hit")},
+            "facets": {"type": "object", "properties": {
+                k: {"type": "object", "additionalProperties": {"type": "integer"}} for k in ("kind", "platform", "city")}},
+            "suggestion": {"type": "string", "nullable": True}}},
+        "Availability": {"type": "object", "required": ["resource_id", "slots"], "properties": {
+            "resource_id": {"type": "integer"}, "timezone": {"type": "string"}, "from": TIME, "to": TIME,
+            "slots": {"type": "array", "items": _ref("Slot")}}},
+        "Recurrence": {"type": "object", "required": ["freq"], "description": "count or until, not both", "properties": {
+            "freq": {"type": "string", "enum": ["daily", "weekly", "monthly"]},
+            "interval": {"type": "integer", "minimum": 1, "maximum": 12, "default": 1},
+            "weekdays": {"type": "array", "items": {"type": "string", "enum": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]}},
+            "nth": {"type": "integer", "enum": [1, 2, 3, 4, -1], "description": "monthly: week of the month"},
+            "count": {"type": "integer", "minimum": 1, "maximum": 100},
+            "until": {"type": "string", "format": "date"}}},
+        "NewReservation": {"type": "object", "required": ["resource_id", "start", "end"], "properties": {
+            "resource_id": {"type": "integer"}, "start": TIME, "end": TIME,
+            "purpose": {"type": "string", "maxLength": 2000},
+            "recurrence": _ref("Recurrence"),
+            "skip_conflicts": {"type": "boolean", "default": False}}},
+        "Reservation": {"type": "object", "required": ["id", "status", "start", "end", "resource_id"], "properties": {
+            "id": {"type": "integer"}, "resource_id": {"type": "integer"}, "resource_title": {"type": "string"},
+            "platform": {"type": "string"}, "start": TIME, "end": TIME, "timezone": {"type": "string"},
+            "status": {"type": "string", "enum": ["pending", "confirmed", "rejected", "cancelled", "completed", "no_show"]},
+            "status_label": {"type": "string"}, "purpose": {"type": "string"},
+            "series_id": {"type": "integer", "nullable": True},
+            "decision_reason": {"type": "string", "nullable": True}, "created_at": TIME, "url": {"type": "string"},
+            "user": {"type": "object", "properties": {"id": {"type": "integer"}, "email": {"type": "string"},
+                                                      "name": {"type": "string"}, "organisation": {"type": "string"}}},
+            "occurrences": {"type": "array", "items": {"type": "object"}},
+            "skipped": {"type": "array", "items": {"type": "object"}},
+            "cancelled": {"type": "array", "items": {"type": "integer"}}}},
+        "Me": {"type": "object", "required": ["id", "email", "role"], "properties": {
+            "id": {"type": "integer"}, "email": {"type": "string"}, "name": {"type": "string"},
+            "role": {"type": "string", "enum": ["user", "staff", "admin"]},
+            "platform": {"type": "string", "nullable": True},
+            "calendar_url": {"type": "string", "nullable": True, "description": "secret iCalendar subscription URL"}}},
+    }
+    ics = {"description": "iCalendar", "content": {"text/calendar": {"schema": {"type": "string"}}}}
+    paths: dict[str, Any] = {
+        "/search": {"get": {"summary": "Search resources (an empty q lists everything the filters admit)",
+                            "operationId": "search", "parameters": [
+            _q("q", "query text, Chinese or English"), _q("kind", "resource kind"), _q("platform", "platform code"),
+            _q("city", "city"), _q("available_from", "free from this time", TIME), _q("available_to", "free until this time", TIME),
+            _q("page", "page number", {"type": "integer", "minimum": 1}),
+            _q("per_page", "hits per page", {"type": "integer", "minimum": 1})],
+            "responses": {"200": _json(_ref("SearchResult"), "results"), "400": _error("bad parameters")}}},
+        "/resources/{resource_id}": {"get": {"summary": "One resource", "operationId": "getResource",
+            "parameters": [_path_id("resource_id")],
+            "responses": {"200": _json(_ref("Resource"), "the resource"), "404": _error("no such resource")}}},
+        "/resources/{resource_id}/availability": {"get": {
+            "summary": "Free bookable intervals (opening hours − closures − maintenance − bookings, within the horizon)",
+            "operationId": "getAvailability", "parameters": [
+                _path_id("resource_id"),
+                _q("from", "ISO 8601 time with offset, or a date (local midnight); default now", TIME),
+                _q("to", "ISO 8601; default from + 7 days; at most 62 days after from", TIME)],
+            "responses": {"200": _json(_ref("Availability"), "free slots in the platform's zone"),
+                          "400": _error("bad from/to"), "404": _error("no such resource")}}},
+        "/resources/{resource_id}/calendar.ics": {"get": {
+            "summary": "The resource's busy times as iCalendar (no personal data)", "operationId": "getResourceCalendar",
+            "parameters": [_path_id("resource_id")], "responses": {"200": ics, "404": _error("no such resource")}}},
+        "/tokens": {"post": {"summary": "Exchange e-mail and password for a bearer token", "operationId": "createToken",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["email", "password"],
+                "properties": {"email": {"type": "string"}, "password": {"type": "string"}}}}}},
+            "responses": {"201": _json({"type": "object", "properties": {"token": {"type": "string"}}}, "a token"),
+                          "401": _error("wrong e-mail or password"), "422": _error("missing fields")}}},
+        "/me": {"get": {"summary": "The caller", "operationId": "getMe", "security": AUTH,
+            "responses": {"200": _json(_ref("Me"), "the caller"), "401": _error("not logged in")}}},
+        "/reservations": {
+            "get": {"summary": "Reservations the caller may see (own; staff: their platform's)",
+                    "operationId": "listReservations", "security": AUTH, "parameters": [
+                        _q("mine", "1: only the caller's own", {"type": "string", "enum": ["0", "1"]}),
+                        _q("resource_id", "one resource", {"type": "integer"}),
+                        _q("from", "ending after", TIME), _q("to", "starting before", TIME),
+                        _q("status", "one status", {"type": "string"})],
+                    "responses": {"200": _json({"type": "object", "properties": {
+                        "reservations": {"type": "array", "items": _ref("Reservation")}}}, "list"),
+                        "400": _error("bad parameters"), "401": _error("not logged in")}},
+            "post": {"summary": "Book a resource (optionally a recurring series)", "operationId": "createReservation",
+                     "security": AUTH,
+                     "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("NewReservation")}}},
+                     "responses": {"201": _json(_ref("Reservation"), "booked: status confirmed or pending"),
+                                   "401": _error("not logged in"),
+                                   "409": _json(_ref("Conflict"), "the time is taken, closed or under maintenance"),
+                                   "422": _error("invalid fields or a broken booking rule")}}},
+        "/reservations/{reservation_id}": {"get": {"summary": "One reservation", "operationId": "getReservation",
+            "security": AUTH, "parameters": [_path_id("reservation_id")],
+            "responses": {"200": _json(_ref("Reservation"), "the reservation"), "401": _error("not logged in"),
+                          "404": _error("no such booking, or not yours")}}},
+    }
+    for action, summary, extra in (
+        ("cancel", "Cancel (the booker up to the cancel notice; platform staff at any time, with a reason)",
+         {"409": _error("too late to cancel, or already cancelled")}),
+        ("approve", "Approve a pending booking (staff of its platform)", {"409": _error("not pending")}),
+        ("reject", "Reject a pending booking with a reason (staff of its platform)", {"409": _error("not pending")}),
+    ):
+        body = REASON_BODY
+        if action == "cancel":
+            body = {"required": False, "content": {"application/json": {"schema": {"type": "object", "properties": {
+                "reason": {"type": "string"}, "scope": {"type": "string", "enum": ["one", "rest"], "default": "one"}}}}}}
+        paths[f"/reservations/{{reservation_id}}/{action}"] = {"post": {
+            "summary": summary, "operationId": f"{action}Reservation", "security": AUTH,
+            "parameters": [_path_id("reservation_id")], "requestBody": body,
+            "responses": {"200": _json(_ref("Reservation"), "done"), "401": _error("not logged in"),
+                          "403": _error("not yours / not staff of this platform"), "404": _error("no such booking"),
+                          "422": _error("invalid fields"), **extra}}}
+    paths["/openapi.json"] = {"get": {"summary": "This description", "operationId": "getOpenApi",
+                                      "responses": {"200": {"description": "OpenAPI 3 document"}}}}
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "OneStop API", "version": "1",
+                 "description": "Search and book shared science and technology resources. Times are ISO 8601 with "
+                                "an offset; the server answers in the platform's time zone. Errors are JSON "
+                                "{error, message, ...} with a 4xx status."},
+        "servers": [{"url": url_for("api.openapi_json", _external=True).rsplit("/openapi.json", 1)[0]}],
+        "paths": paths,
+        "components": {"schemas": schemas, "securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer", "description": "POST /tokens"},
+            "session": {"type": "apiKey", "in": "cookie", "name": "session",
+                        "description": "the browser session; writes also need the X-CSRFToken header"}}},
+    }
+
+
+@bp.get("/openapi.json")
+def openapi_json() -> Any:
+    return build_spec()
