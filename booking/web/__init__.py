@@ -19,9 +19,10 @@ def register_web(app: Flask) -> None:
     from ..models import User
     from . import admin, api, auth, main
     from . import api_reservations, openapi  # noqa: F401  (routes on api.bp: add them before registering it)
+    from . import api_orders, orders  # (api_orders: order routes on api.bp, imported before registering it)
     from . import bookings, calendar, staff
 
-    for module in (main, auth, admin, api, bookings, staff, calendar):
+    for module in (main, auth, admin, api, bookings, staff, calendar, orders):
         app.register_blueprint(module.bp)
 
     login_manager.login_view = "auth.login"
