@@ -42,7 +42,8 @@ MAX_LENGTHS = {
 }
 MAX_KEYWORDS = 100
 MAX_KEYWORD_LENGTH = 200
-MAX_ATTRIBUTES_BYTES = 20_000
+MAX_ATTRIBUTES = 200
+MAX_LINE = 200_000  # characters in one JSONL line or CSV record: bounds every nested field
 MAX_PRICE = Decimal("9999999999.99")  # Numeric(12, 2)
 
 _TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
@@ -213,8 +214,8 @@ def _attributes(value: Any) -> dict[str, Any]:
         return {}
     if not isinstance(value, dict):
         raise BadRecord(f"attributes must be an object, not {_type_name(value)}")
-    if len(json.dumps(value, ensure_ascii=False)) > MAX_ATTRIBUTES_BYTES:
-        raise BadRecord(f"attributes too long (at most {MAX_ATTRIBUTES_BYTES} characters of JSON)")
+    if len(value) > MAX_ATTRIBUTES:
+        raise BadRecord(f"too many attributes ({len(value)}, at most {MAX_ATTRIBUTES})")
     return value
 
 
@@ -322,6 +323,8 @@ def content_hash(values: dict[str, Any]) -> str:
 
 def parse_json_line(text: str) -> Any:
     """Decode one JSONL line; BadRecord("bad JSON: …") when it is not JSON."""
+    if len(text) > MAX_LINE:
+        raise BadRecord(f"line too long ({len(text)} characters, at most {MAX_LINE})")
     try:
         return json.loads(text)
     except ValueError as exc:
@@ -340,6 +343,8 @@ def from_csv_row(row: dict[str | None, Any]) -> dict[str, Any]:
     """
     if None in row:
         raise BadRecord("more cells than header columns")
+    if sum(len(cell) for cell in row.values() if cell) > MAX_LINE:
+        raise BadRecord(f"record too long (at most {MAX_LINE} characters)")
     record: dict[str, Any] = {}
     for field, cell in row.items():
         assert field is not None
