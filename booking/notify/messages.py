@@ -159,7 +159,9 @@ def invitation(reservation: Reservation, method: str, sequence: int, lang: str,
     attendee.params["partstat"] = icalendar.vText("ACCEPTED")
     event.add("attendee", attendee)
     cal.add_component(event)
-    cal.add_missing_timezones()
+    # VTIMEZONE with the zone's rules around the booking only (the default spans 1970–2038: slow, long).
+    year = timedelta(days=366)
+    cal.add_missing_timezones(first_date=(reservation.start - year).date(), last_date=(reservation.end + year).date())
     return cal.to_ical().decode("utf-8")
 
 
