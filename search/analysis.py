@@ -73,6 +73,10 @@ ENGLISH_STOP = frozenset(
 )
 # Function words and measuring verbs that carry no meaning in a Chinese query.
 CHINESE_STOP = frozenset("的 和 与 及 或 等 了 在 对 把 用 测 做 要 想 请 哪里 哪儿 一下 有没有 可以".split())
+# Single characters that never carry meaning on their own: left out of the index (and so
+# of queries too, which keeps every query token an index token).
+CHINESE_INDEX_STOP = frozenset("的 了 和 与 及 或 等 于 对 本 可 个 为 在 是 将 由 其 以 并 之 而 "
+                               "也 把 被 这 那 该 每 各 从 向 至 如 若 则 即 所 着 过 啊 吗 呢 吧".split())
 
 # --------------------------------------------------------------------------------------
 # jieba, lazily
@@ -127,7 +131,8 @@ def get_jieba():
 @lru_cache(maxsize=200_000)
 def _cjk_query(run: str) -> tuple[str, ...]:
     tk = get_jieba()
-    return tuple(w for w in tk.cut(run, HMM=False) if w.strip())
+    return tuple(w for w in tk.cut(run, HMM=False)
+                 if w.strip() and w not in CHINESE_INDEX_STOP)
 
 
 @lru_cache(maxsize=200_000)
@@ -138,6 +143,8 @@ def _cjk_index(run: str) -> tuple[str, ...]:
     out: list[str] = []
     for word in tk.cut(run, HMM=False):
         n = len(word)
+        if n == 1 and word in CHINESE_INDEX_STOP:
+            continue
         if n > 2:
             for size in range(2, n):
                 for i in range(0, n - size + 1):
@@ -178,9 +185,11 @@ def _code_index(run: str) -> tuple[str, ...]:
     for i in range(1, len(parts)):
         prefix = prefix + pieces[2 * i - 1] + parts[i]
         out.append(prefix)
-    if len(parts) > 1:
-        out.append("".join(parts))  # JSM-7800F also as jsm7800f
+    if len(parts) > 1 and not all(p.isdigit() for p in parts):
+        out.append("".join(parts))  # JSM-7800F also as jsm7800f, GB/T as gbt
     for part in parts:
+        if len(part) < 2:
+            continue  # single letters and digits are only findable within the whole code
         if part.isalpha():
             out.append(stem(part) if part not in ENGLISH_STOP else part)
             out.append(part)
@@ -192,14 +201,14 @@ def _code_index(run: str) -> tuple[str, ...]:
         # letters and digit groups: cn202310123456.7 -> cn, 202310123456.7
         groups = _LETTER_DIGIT.findall(part)
         if len(groups) > 1:
-            out.extend(groups)
+            out.extend(g for g in groups if len(g) > 1)
             acc = groups[0]
             for g in groups[1:-1]:  # c57bl -> c57 (the whole part is already in)
                 acc += g
                 out.append(acc)
         for g in groups if len(groups) > 1 else [part]:
             if "." in g:
-                out.extend(x for x in g.split(".") if x)
+                out.extend(x for x in g.split(".") if len(x) > 1)
     seen: set[str] = set()
     return tuple(t for t in out if t and not (t in seen or seen.add(t)))
 
@@ -216,7 +225,7 @@ def _code_query(run: str) -> tuple[str, ...]:
     out = [run]
     if len(parts) > 1:
         for part in parts:
-            if part and part not in out:
+            if len(part) > 1 and part not in out:
                 out.append(stem(part) if part.isalpha() else part)
     return tuple(dict.fromkeys(out))
 

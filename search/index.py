@@ -85,6 +85,26 @@ def make_schema() -> Schema:
     )
 
 
+#: Attribute keys left out of the text: long lists of names and classes that users do
+#: not search by and that would only slow indexing down.
+SKIP_ATTRIBUTES = frozenset({"inventors", "ipc_all", "internal_price", "asset_value_wan_cny",
+                             "purchase_year", "country", "training_required", "report_language",
+                             "turnaround_days", "area_m2", "capacity", "age", "year",
+                             "application_date"})
+
+
+def _codec():
+    """The W3 codec without per-block length statistics: they only serve Whoosh's own
+    block-max scoring, which we do not use, and computing them looks up every posting's
+    field length at commit.  (Inlining short posting lists would be faster still, but
+    whoosh-reloaded 2.7.5 cannot merge inlined segments.)"""
+    from whoosh.codec.whoosh3 import W3Codec
+
+    codec = W3Codec(blocklimit=128, compression=1)
+    codec.length_stats = False
+    return codec
+
+
 def _flatten(value: Any) -> Iterator[str]:
     if value is None or isinstance(value, bool):
         return
@@ -135,7 +155,14 @@ def doc_to_fields(doc: dict) -> dict:
     if isinstance(keywords, str):
         keywords = [keywords]
     description = doc.get("description") or ""
-    attrs = " ".join(_flatten(doc.get("attributes") or {}))
+    attributes = doc.get("attributes") or {}
+    if isinstance(attributes, dict):
+        attributes = {k: v for k, v in attributes.items() if k not in SKIP_ATTRIBUTES}
+    # Attribute values already written in the title or description (manufacturer, model,
+    # standards) are indexed there; repeating them only costs postings.
+    seen_text = f"{doc.get('title') or ''} {doc.get('title_en') or ''} " \
+                f"{doc.get('description') or ''}".lower()
+    attrs = " ".join(v for v in _flatten(attributes) if v.lower() not in seen_text)
     if doc.get("platform_name"):
         attrs += " " + str(doc["platform_name"])
     category = doc.get("category") or ""
@@ -152,7 +179,7 @@ def doc_to_fields(doc: dict) -> dict:
         category=category,
         description=description,
         attributes=attrs,
-        spell=" ".join([title, title_en, " ".join(map(str, keywords)), category, description]),
+        spell=" ".join([title, title_en, " ".join(map(str, keywords)), category]),
     )
 
 
@@ -693,7 +720,7 @@ class Index:
         self._current()
         timeout = self.lock_timeout if timeout is None else timeout
         try:
-            writer = self._ix.writer(timeout=timeout, delay=0.05)
+            writer = self._ix.writer(timeout=timeout, delay=0.05, codec=_codec())
         except LockError as exc:
             raise IndexBusy(f"the search index at {self.path} is being written by another "
                             f"process; try again later") from exc
@@ -1032,9 +1059,10 @@ def rebuild(
             if total is not None and total < 2000:
                 procs = 1
         if procs > 1:
-            writer = ix.writer(procs=procs, multisegment=True, limitmb=limitmb, batchsize=200)
+            writer = ix.writer(procs=procs, multisegment=True, limitmb=limitmb, batchsize=200,
+                               codec=_codec())
         else:
-            writer = ix.writer(limitmb=limitmb)
+            writer = ix.writer(limitmb=limitmb, codec=_codec())
         count = 0
         try:
             for doc in docs:
