@@ -237,20 +237,30 @@ def test_unreadable_files_raise_a_clear_error(app, tmp_path):
 def test_second_import_is_all_unchanged_and_one_edit_is_one_update(njnc, tmp_path):
     feed = [record(n) for n in range(1, 21)]
     path = write_jsonl(tmp_path / "feed.jsonl", feed)
-    first = import_feed(path)
+    first = import_feed(path, batch_size=7)  # small batches: changes span several of them
     assert (first.created, first.updated, first.unchanged) == (20, 0, 0)
     queued = len(outbox_ids())
 
-    second = import_feed(path)
+    second = import_feed(path, batch_size=7)
     assert (second.created, second.updated, second.unchanged, second.rejected) == (0, 0, 20, 0)
     assert len(outbox_ids()) == queued  # nothing re-indexed
 
     feed[6] = record(7, title="场发射扫描电镜 7（已升级）")
-    third = import_feed(write_jsonl(path, feed))
+    third = import_feed(write_jsonl(path, feed), batch_size=7)
     assert (third.created, third.updated, third.unchanged) == (0, 1, 19)
     edited = resources()["NJNC-I00007"]
     assert edited.title == "场发射扫描电镜 7（已升级）"
     assert outbox_ids()[queued:] == [edited.id]
+
+    # Edits in several batches, plus new lines: each counted once, the rest untouched.
+    feed[0] = record(1, price=None)
+    feed[15] = record(16, opening_hours=None)
+    feed.append(record(21))
+    fourth = import_feed(write_jsonl(path, feed), batch_size=7)
+    assert (fourth.created, fourth.updated, fourth.unchanged) == (1, 2, 18)
+    rows = resources()
+    assert rows["NJNC-I00001"].price_amount is None and rows["NJNC-I00016"].opening_hours is None
+    assert rows["NJNC-I00002"].price_amount == Decimal("650.00")
 
 
 def test_full_withdraws_what_the_file_lacks_and_reactivates_what_returns(njnc, make_platform):
@@ -296,21 +306,22 @@ def test_ten_thousand_generated_lines(njnc, make_platform):
     make_platform(code="SZXC")
     kinds = ["instrument", "testing_service", "patent", "document", "germplasm", "lab_animal", "facility", "space"]
 
-    def feed(edit: bool = False) -> Any:
+    def feed() -> Any:
         for n in range(10_000):
             if n % 1000 == 999:
                 yield json.dumps(record(n, kind="robot"))  # 10 bad lines
                 continue
-            title = f"资源 {n}" + (" v2" if edit and n % 100 == 0 else "")
-            yield json.dumps(record(n, platform=("NJNC", "SZXC")[n % 2], kind=kinds[n % 8], title=title,
+            yield json.dumps(record(n, platform=("NJNC", "SZXC")[n % 2], kind=kinds[n % 8], title=f"资源 {n}",
                                     external_id=f"E{n}"), ensure_ascii=False)
 
     summary = import_feed(feed())
     assert (summary.lines, summary.created, summary.rejected) == (10_000, 9_990, 10)
+    assert summary.rejections[0] == importer.Rejection(1000, "unknown kind 'robot'")
     count = db.session.scalar(sa.select(sa.func.count()).select_from(Resource))
     assert count == 9_990
-    again = import_feed(feed(edit=True))
-    assert (again.created, again.updated, again.unchanged) == (0, 100, 9_890)
+    per_kind = dict(db.session.execute(sa.select(Resource.kind, sa.func.count()).group_by(Resource.kind)).all())
+    assert set(per_kind) == set(kinds) and sum(per_kind.values()) == 9_990
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(IndexOutbox)) == 9_990
 
 
 # -- the command ------------------------------------------------------------------------------

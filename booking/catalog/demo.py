@@ -76,11 +76,12 @@ class _Ids:
         self.counters[(platform, kind)] = n
         letter = data.KIND_LETTERS[kind]
         style = data.ID_STYLES[platform]
+        # Styles like the platforms' own, but never equal to an id of the shared corpora.
         if style == "year":
-            return f"{platform}-2024-{letter}{n:05d}"
+            return f"{platform}-DEMO-{letter}{n:05d}"
         if style == "numeric":
-            return str(100000 + data.KINDS_ORDER.index(kind) * 10000 + n)
-        return f"{letter}{letter}-{n:06d}"
+            return str(9_100_000 + data.KINDS_ORDER.index(kind) * 10_000 + n)
+        return f"DEMO-{letter}{n:06d}"
 
 
 def _updated_at(rng: random.Random) -> str:
@@ -196,7 +197,8 @@ def _check_digit(digits: str) -> str:
 
 def _patent(rng: random.Random, ids: _Ids, platform: str, spec: data.PatentTopic) -> dict[str, Any]:
     year = rng.randrange(2016, 2024)
-    invention = rng.random() < 0.7
+    # A utility model (实用新型) protects a product's shape or structure, never a method.
+    invention = "方法" in spec.zh or "工艺" in spec.zh or rng.random() < 0.6
     kind_digit = "1" if invention else "2"
     digits = f"{year}{kind_digit}{rng.randrange(0, 10_000_000):07d}"
     application_no = f"CN{digits}.{_check_digit(digits)}"
@@ -219,7 +221,8 @@ def _patent(rng: random.Random, ids: _Ids, platform: str, spec: data.PatentTopic
             "inventors": rng.sample(data.INVENTORS, k=rng.randrange(2, 5)),
             "application_no": application_no,
             "application_date": f"{year}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}",
-            "publication_no": f"CN{rng.randrange(100_000_000, 120_000_000)}{'B' if invention else 'U'}",
+            "publication_no": (f"CN1{rng.randrange(10_000_000, 20_000_000)}B" if invention
+                               else f"CN2{rng.randrange(10_000_000, 20_000_000)}U"),
             "ipc": spec.ipc[0], "ipc_all": list(spec.ipc),
             "legal_status": rng.choice(("授权", "授权", "实质审查")),
             "transfer_mode": rng.choice(("转让", "许可", "作价入股")),
@@ -320,7 +323,8 @@ def _facility(rng: random.Random, ids: _Ids, spec: data.Facility) -> dict[str, A
         "price": {"amount": float(spec.price), "currency": "CNY", "unit": spec.unit},
         "bookable": True,
         "opening_hours": spec.hours,
-        "booking_rules": {"requires_approval": True, "min_minutes": 120, "max_minutes": 960,
+        "booking_rules": {"requires_approval": True, "min_minutes": 120,
+                          "max_minutes": 720 if spec.unit == "day" else 480,
                           "min_notice_minutes": 2880, "max_advance_days": 90, "buffer_minutes": 60},
         "contact_email": _email(spec.platform, "facility"),
         "updated_at": _updated_at(rng),
@@ -343,9 +347,10 @@ def _space(rng: random.Random, ids: _Ids, platform: str, spec: data.Space, n: in
         "price": {"amount": float(spec.price), "currency": "CNY" if platform != "SGBL" else "EUR",
                   "unit": spec.unit} if spec.price else None,
         "bookable": True,
-        "opening_hours": rng.choice(data.SPACE_HOURS),
+        # Spaces let by the day are open in one stretch, so a whole day fits in one booking.
+        "opening_hours": rng.choice(data.SPACE_HOURS) if spec.unit == "hour" else data.HOURS["day_let"],
         "booking_rules": {"requires_approval": spec.capacity >= 50, "min_minutes": 60,
-                          "max_minutes": 600 if spec.unit == "hour" else 14400,
+                          "max_minutes": 480 if spec.unit == "hour" else 840,
                           **({"max_advance_days": 60} if spec.unit == "day" else {})},
         "contact_email": _email(platform, "space"),
         "updated_at": _updated_at(rng),
