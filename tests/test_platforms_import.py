@@ -126,3 +126,15 @@ def test_cli_usage_error_exits_2(cli_run):
 def test_read_error_is_a_domain_error(app, tmp_path):
     with pytest.raises(FeedFileError):
         import_platforms(tmp_path / "missing.json")
+
+
+def test_an_update_only_changes_the_fields_it_gives(app):
+    import_platforms([entry("SGBL", timezone="Europe/Berlin", kind="research_institute")])
+    summary = import_platforms([{"code": "SGBL", "name_en": "Sino-German Lab"}, {"code": "NEW"}])
+    assert (summary.updated, summary.rejections) == (1, [(1, "missing name_zh")])
+    berlin = platforms()["SGBL"]
+    assert (berlin.timezone, berlin.kind, berlin.name_en) == ("Europe/Berlin", "research_institute", "Sino-German Lab")
+    assert berlin.name_zh == "宁川大学分析测试中心"  # not replaced by the English name
+    import_platforms([{"code": "ENONLY", "name_en": "English Only"}])
+    only = platforms()["ENONLY"]
+    assert (only.name_zh, only.timezone, only.kind) == ("English Only", "Asia/Shanghai", "university_lab")

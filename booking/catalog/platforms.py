@@ -58,31 +58,28 @@ def parse_platform(entry: Any) -> dict[str, Any]:
     code = code.strip()
     if not _CODE.match(code):
         raise BadRecord(f"bad code {code!r}: letters, digits, - and _, at most 32")
-    values: dict[str, Any] = {
-        "code": code,
-        "name_zh": _string(entry, "name_zh"),
-        "name_en": _string(entry, "name_en"),
-        "city_zh": _string(entry, "city_zh"),
-        "city_en": _string(entry, "city_en"),
-        "address": _string(entry, "address", source="address_zh" if "address_zh" in entry else "address"),
-    }
-    if not values["name_zh"] and not values["name_en"]:
-        raise BadRecord("missing name_zh")
-    values["name_zh"] = values["name_zh"] or values["name_en"]
-    kind = entry.get("kind", "university_lab")
-    if kind not in PLATFORM_KINDS:
-        raise BadRecord(f"unknown kind {kind!r} (use one of {', '.join(PLATFORM_KINDS)})")
-    values["kind"] = kind
-    tz = entry.get("timezone", "Asia/Shanghai")
-    try:
-        if not isinstance(tz, str) or not tz:
-            raise ValueError
-        ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise BadRecord(f"unknown timezone {tz!r}") from None
-    values["timezone"] = tz
-    if "email" in entry:
-        values["email"] = _string(entry, "email")
+    # Only the fields the entry gives: an update never resets what the file leaves out.
+    values: dict[str, Any] = {"code": code}
+    for key in ("name_zh", "name_en", "city_zh", "city_en", "email"):
+        if entry.get(key) is not None:
+            values[key] = _string(entry, key)
+    for source in ("address_zh", "address"):
+        if entry.get(source) is not None:
+            values["address"] = _string(entry, "address", source=source)
+            break
+    if "kind" in entry:
+        if entry["kind"] not in PLATFORM_KINDS:
+            raise BadRecord(f"unknown kind {entry['kind']!r} (use one of {', '.join(PLATFORM_KINDS)})")
+        values["kind"] = entry["kind"]
+    if "timezone" in entry:
+        tz = entry["timezone"]
+        try:
+            if not isinstance(tz, str) or not tz:
+                raise ValueError
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise BadRecord(f"unknown timezone {tz!r}") from None
+        values["timezone"] = tz
     if "opening_hours" in entry:
         values["opening_hours"] = parse_opening_hours(entry["opening_hours"])
     if "booking_rules" in entry:
@@ -137,7 +134,11 @@ def import_platforms(source: str | Path | Iterable[Any]) -> PlatformSummary:
             seen.add(values["code"])
             platform = existing.get(values["code"])
             if platform is None:
-                values.setdefault("booking_rules", {})
+                if not values.get("name_zh") and not values.get("name_en"):
+                    summary.rejections.append((index, "missing name_zh"))
+                    continue
+                values["name_zh"] = values.get("name_zh") or values["name_en"]
+                values.setdefault("booking_rules", {})  # kind and timezone: the column defaults
                 db.session.add(Platform(**values))
                 summary.created += 1
             elif any(getattr(platform, key) != value for key, value in values.items()):
