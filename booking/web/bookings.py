@@ -26,6 +26,7 @@ from ..engine.timefmt import describe
 from ..errors import DomainError, NotFound
 from ..extensions import db
 from ..models import Reservation, Resource, utcnow
+from .filters import lang
 
 bp = Blueprint("bookings", __name__)
 
@@ -162,7 +163,10 @@ def shown_hours(resource: Resource) -> tuple[int, int]:
 
 def booking_panel(resource: Resource) -> dict[str, Any]:
     """Template global for bookings/_resource_booking.html: the week calendar and a booking form."""
-    panel = week_panel(resource, week_start(request.args.get("week"), resource.platform.timezone))
+    week = request.args.get("week")
+    if request.method == "POST":  # a refused booking: show the week of the date asked for
+        week = request.form.get("day") or week
+    panel = week_panel(resource, week_start(week, resource.platform.timezone))
     form = BookingForm(formdata=None)
     # Prefill from a clicked free slot or an alternative (?day=&start=&end=).
     tz = resource.platform.timezone
@@ -248,7 +252,7 @@ def book(resource_id: int) -> Any:
                                          skip_conflicts=form.skip_conflicts.data)
             db.session.commit()
             booked = [o for o in plan if o.reservation is not None]
-            flash(_("Booked %(n)s dates of %(title)s.", n=len(booked), title=resource.display_title()), "success")
+            flash(_("Booked %(n)s dates of %(title)s.", n=len(booked), title=resource.display_title(lang())), "success")
             skipped = [o for o in plan if o.reservation is None]
             if skipped:
                 flash(_("Skipped: %(dates)s.", dates="; ".join(describe(o.start, o.end, tz) for o in skipped)), "warning")
@@ -259,9 +263,9 @@ def book(resource_id: int) -> Any:
             db.session.commit()
             if reservation.status == "pending":
                 flash(_("Requested %(title)s for %(span)s. The platform must approve it; you will hear from it.",
-                        title=resource.display_title(), span=describe(start, end, tz)), "info")
+                        title=resource.display_title(lang()), span=describe(start, end, tz)), "info")
             else:
-                flash(_("Booked %(title)s for %(span)s.", title=resource.display_title(),
+                flash(_("Booked %(title)s for %(span)s.", title=resource.display_title(lang()),
                         span=describe(start, end, tz)), "success")
     except DomainError as exc:
         db.session.rollback()
@@ -300,7 +304,7 @@ def cancel(reservation_id: int) -> Any:
     db.session.commit()
     tz = reservation.resource.platform.timezone
     flash(_("Cancelled: %(what)s.", what="; ".join(
-        f"{r.resource.display_title()} {describe(r.start, r.end, tz)}" for r in cancelled)), "success")
+        f"{r.resource.display_title(lang())} {describe(r.start, r.end, tz)}" for r in cancelled)), "success")
     target = request.form.get("next", "")
     return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("bookings.mine"), 303)
 
@@ -314,6 +318,6 @@ def ics(reservation_id: int) -> Response:
         reservation = get_reservation(current_user, reservation_id)
     except NotFound:
         abort(404)
-    cal = new_calendar(reservation.resource.display_title())
+    cal = new_calendar(reservation.resource.display_title(lang()))
     cal.add_component(reservation_event(reservation, request.host))
     return ics_response(finish(cal), f"booking-{reservation.id}.ics", attachment=True)

@@ -1,0 +1,138 @@
+"""A person books and cancels in real headless Chromium (SQLite is enough here)."""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from booking import create_app
+from booking.extensions import db
+from booking.models import Platform, Resource
+from conftest import PASSWORD
+
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = Path(os.environ.get("ONESTOP_SCREENSHOTS", "/tmp/onestop-screenshots"))
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def live_server(sqlite_template, tmp_path):
+    """The app on 127.0.0.1 with a free port, served by werkzeug in a thread."""
+    from werkzeug.serving import make_server
+
+    path = tmp_path / "browser.db"
+    shutil.copy(sqlite_template, path)
+    app = create_app({
+        "TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "INSTANCE_PATH": str(tmp_path / "instance"),
+        "SECRET_KEY": "browser-test", "ONESTOP_INDEX_DIR": str(tmp_path / "index"),
+        "ONESTOP_MAIL_URL": f"outbox://{tmp_path / 'outbox'}",
+    })
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield app, f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium package to run the browser test")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def seed(app) -> tuple[int, date]:
+    from booking.accounts.service import create_user
+
+    with app.app_context():
+        platform = Platform(code="NJNC", name_zh="宁川大学分析测试中心", name_en="Ningchuan University Analysis Center",
+                            city_zh="南京", city_en="Nanjing", timezone="Asia/Shanghai", booking_rules={})
+        db.session.add(platform)
+        db.session.flush()
+        resource = Resource(
+            platform_id=platform.id, external_id="NJNC-2021-I00042", kind="instrument", title="场发射扫描电镜",
+            title_en="Field-emission SEM", bookable=True, keywords=["SEM"], attributes={"manufacturer": "Hitachi"},
+            opening_hours={d: [["08:30", "12:00"], ["13:30", "17:30"]] for d in ("mon", "tue", "wed", "thu", "fri")},
+            booking_rules={"max_minutes": 240, "buffer_minutes": 15}, location="科技楼 B105")
+        db.session.add(resource)
+        create_user("alice@example.com", PASSWORD, name="Alice Wang", organisation="Qiheng Materials", language="en")
+        db.session.commit()
+        today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+        return resource.id, today + timedelta(days=7 - today.weekday())
+
+
+def test_book_see_and_cancel_in_a_real_browser(live_server, browser):
+    app, base = live_server
+    resource_id, monday = seed(app)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(15000)
+
+    page.goto(f"{base}/login?lang=en")
+    page.fill("input[name=email]", "alice@example.com")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+    page.goto(f"{base}/resources/{resource_id}?lang=en&week={monday.isoformat()}")
+    assert page.locator("h1").inner_text() == "Field-emission SEM"
+    free = page.locator("a.seg-free")
+    assert free.count() == 10  # mornings and afternoons of five weekdays
+    page.screenshot(path=str(SHOTS / "resource-desktop.png"), full_page=True)
+
+    # Click Tuesday's afternoon slot: the form fills in its date and times; shorten it to an hour.
+    free.nth(3).click()
+    assert page.input_value("input[name=day]") == (monday + timedelta(days=1)).isoformat()
+    assert page.input_value("input[name=start]") == "13:30"
+    page.fill("input[name=end]", "14:30")
+    page.fill("textarea[name=purpose]", "Imaging of cathode particles")
+    page.click("form.booking-form button[type=submit]")
+    page.wait_for_url(f"{base}/bookings")
+    assert "Booked Field-emission SEM" in page.locator(".flash-success").inner_text()
+    row = page.locator("tr.booking-row").first
+    assert f"{(monday + timedelta(days=1)).isoformat()} 13:30–14:30" in row.inner_text()
+    assert "confirmed" in row.inner_text()
+    page.screenshot(path=str(SHOTS / "bookings-desktop.png"), full_page=True)
+
+    # The same slot is now taken: trying it again explains why and offers the nearest free times.
+    page.goto(f"{base}/resources/{resource_id}?lang=en&week={monday.isoformat()}&day={(monday + timedelta(days=1)).isoformat()}&start=14:00&end=15:00")
+    page.click("form.booking-form button[type=submit]")
+    refusal = page.locator(".refusal")
+    assert "That time is taken" in refusal.inner_text()
+    assert page.locator(".alternatives a").count() >= 1
+    page.screenshot(path=str(SHOTS / "refusal-desktop.png"), full_page=True)
+
+    phone = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+    phone.context.add_cookies(page.context.cookies())
+    phone.goto(f"{base}/resources/{resource_id}?lang=en&week={monday.isoformat()}")
+    phone.screenshot(path=str(SHOTS / "resource-phone.png"), full_page=True)
+    phone.goto(f"{base}/bookings?lang=en")
+    phone.screenshot(path=str(SHOTS / "bookings-phone.png"), full_page=True)
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")  # nothing spills sideways
+
+    page.goto(f"{base}/bookings?lang=en")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("tr.booking-row").first.locator("button", has_text="Cancel").first.click()
+    page.wait_for_load_state()
+    assert "Cancelled" in page.locator(".flash-success").inner_text()
+    assert "No upcoming bookings." in page.content()
+    assert "cancelled" in page.locator("tr.booking-row").first.inner_text()
