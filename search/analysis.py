@@ -297,6 +297,60 @@ def BilingualAnalyzer():
     return BilingualTokenizer()
 
 
+SECTION = "\x1e"
+BOOST_SEP = "\x1f"
+
+
+def weighted_text(sections: list[tuple[float, str]]) -> str:
+    """Pack (boost, text) sections into one field value for :class:`WeightedTokenizer`."""
+    return SECTION.join(f"{boost}{BOOST_SEP}{text}" for boost, text in sections if text)
+
+
+class WeightedTokenizer(Tokenizer):
+    """Index one text field made of weighted sections (title, keywords, category, ...).
+
+    Each token carries its section's boost; Whoosh sums the boosts of a term in a document
+    into the posting's weight, which is exactly BM25F's field-weighted term frequency, with
+    one posting per term and document instead of one per field.
+    """
+
+    def __eq__(self, other):
+        return other.__class__ is self.__class__
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
+                 removestops=True, start_pos=0, start_char=0, tokenize=True,
+                 mode="", **kwargs) -> Iterator[Token]:
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        pos = start_pos
+        for section in value.split(SECTION):
+            boost_s, sep, text = section.partition(BOOST_SEP)
+            if not sep:
+                boost, text = 1.0, section
+            else:
+                try:
+                    boost = float(boost_s)
+                except ValueError:
+                    boost, text = 1.0, section
+            words = query_tokens(text) if mode == "query" else index_tokens(text)
+            for word in words:
+                t.text = word
+                t.boost = boost
+                t.stopped = False
+                if keeporiginal:
+                    t.original = word
+                if positions:
+                    t.pos = pos
+                    pos += 1
+                if chars:
+                    t.startchar = start_char
+                    t.endchar = start_char
+                yield t
+
+
+def WeightedAnalyzer():
+    return WeightedTokenizer()
+
+
 _ASCII_WORD = re.compile(r"[a-z]{3,}")
 
 

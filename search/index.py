@@ -34,7 +34,7 @@ from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
 from whoosh.columns import VarBytesColumn
 from whoosh.index import LockError
 
-from .analysis import BilingualAnalyzer, SpellingAnalyzer, get_jieba
+from .analysis import SpellingAnalyzer, WeightedAnalyzer, get_jieba, weighted_text
 from .highlight import make_snippet
 from .planner import Plan, plan_query
 from .spelling import Corrector
@@ -42,20 +42,22 @@ from .spelling import Corrector
 __all__ = ["SCHEMA_VERSION", "Index", "IndexBusy", "SearchResult", "open_index", "rebuild"]
 
 #: Bump when the schema or the analyser changes in a way that needs a rebuild.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 MARKER = "onestop-index.json"
 DEFAULT_LOCK_TIMEOUT = 10.0
 FACETS = ("kind", "platform", "city", "category")
 
-# field -> (query boost, BM25 b)
-TEXT_FIELDS: dict[str, tuple[float, float]] = {
-    "title": (4.0, 0.5),
-    "keywords": (2.5, 0.5),
-    "category": (1.6, 0.3),
-    "description": (1.0, 0.75),
-    "attributes": (0.6, 0.75),
+# Section weights inside the one text field "body" (BM25F field weights).
+SECTION_BOOSTS = {
+    "title": 5.0,
+    "keywords": 3.0,
+    "category": 2.0,
+    "description": 1.0,
+    "attributes": 0.6,
 }
-K1 = 1.2
+TEXT_FIELDS = ("body",)
+K1 = 1.6
+B = 0.5
 
 
 class IndexBusy(RuntimeError):
@@ -67,7 +69,6 @@ class IndexBusy(RuntimeError):
 
 
 def make_schema() -> Schema:
-    ana = BilingualAnalyzer()
     return Schema(
         rid=ID(stored=True, unique=True),
         meta=COLUMN(VarBytesColumn()),
@@ -76,11 +77,7 @@ def make_schema() -> Schema:
         title_en=STORED(),
         desc=STORED(),
         price=STORED(),
-        title=TEXT(analyzer=ana, phrase=False),
-        keywords=TEXT(analyzer=ana, phrase=False),
-        category=TEXT(analyzer=ana, phrase=False),
-        description=TEXT(analyzer=ana, phrase=False),
-        attributes=TEXT(analyzer=ana, phrase=False),
+        body=TEXT(analyzer=WeightedAnalyzer(), phrase=False),
         spell=TEXT(analyzer=SpellingAnalyzer(), phrase=False),
     )
 
@@ -174,11 +171,13 @@ def doc_to_fields(doc: dict) -> dict:
         title_en=title_en,
         desc=description,
         price=price if isinstance(price, dict) else None,
-        title=f"{title} {title_en}",
-        keywords=" ; ".join(map(str, keywords)),
-        category=category,
-        description=description,
-        attributes=attrs,
+        body=weighted_text([
+            (SECTION_BOOSTS["title"], f"{title} {title_en}"),
+            (SECTION_BOOSTS["keywords"], " ; ".join(map(str, keywords))),
+            (SECTION_BOOSTS["category"], category),
+            (SECTION_BOOSTS["description"], description),
+            (SECTION_BOOSTS["attributes"], attrs),
+        ]),
         spell=" ".join([title, title_en, " ".join(map(str, keywords)), category]),
     )
 
@@ -427,14 +426,15 @@ class _Snapshot:
             return hit
         total: dict[int, float] = {}
         n_docs = max(1, self.live_count)
-        for fname, (boost, b) in TEXT_FIELDS.items():
+        for fname in TEXT_FIELDS:
             df = self.reader.doc_frequency(fname, token)
             if not df:
                 continue
+            # BM25F: the posting weight is the field-weighted term frequency.
             idf = math.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
             avg = self.avg_len[fname]
-            k1 = K1
-            wmul = boost * idf * (k1 + 1)
+            k1, b = K1, B
+            wmul = idf * (k1 + 1)
             c0 = k1 * (1 - b)
             c1 = k1 * b / avg
             for seg, offset, data in self.segdata:
