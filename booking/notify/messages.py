@@ -88,9 +88,9 @@ def booking_link(reservation: Reservation, for_staff: bool = False) -> str:
         path = _path_for(endpoint, reservation_id=reservation.id)
         if path:
             return absolute_url(path)
-    listing = _path_for("staff.index") if for_staff else _path_for("bookings.mine")
-    listing = listing or ("/staff" if for_staff else "/bookings")
-    return absolute_url(f"{listing}#reservation-{reservation.id}")
+    if for_staff:
+        return absolute_url(f"{_path_for('staff.index') or '/staff'}#approvals")
+    return absolute_url(f"{_path_for('bookings.mine') or '/bookings'}#reservation-{reservation.id}")
 
 
 def reservation_context(reservation: Reservation, lang: str, *, for_staff: bool = False) -> dict[str, Any]:

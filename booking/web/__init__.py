@@ -21,6 +21,7 @@ def register_web(app: Flask) -> None:
     from . import api_reservations, openapi  # noqa: F401  (routes on api.bp: add them before registering it)
     from . import api_orders, orders  # (api_orders: order routes on api.bp, imported before registering it)
     from . import bookings, calendar, staff
+    from . import account_reminders, admin_mail  # noqa: F401  (routes on auth.bp and admin.bp: before registering)
 
     for module in (main, auth, admin, api, bookings, staff, calendar, orders):
         app.register_blueprint(module.bp)
