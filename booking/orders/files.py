@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
-from flask_babel import gettext as _
 
+from ..engine.text import _
 from ..errors import InvalidInput
 from ..extensions import db
 from ..models import Order, OrderFile, User, utcnow

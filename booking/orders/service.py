@@ -28,10 +28,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask_babel import gettext as _
+from flask import current_app, has_app_context, has_request_context
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 
+from ..engine.text import _  # translated with or without a request (jobs, the CLI)
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..extensions import db
 from ..models import ORDER_STATUSES, Order, OrderEvent, OrderFile, Resource, User, utcnow
@@ -78,12 +80,20 @@ USER_CANCELLABLE = ("submitted", "quoted", "accepted")
 STAFF_CANCELLABLE = ("submitted", "quoted", "accepted", "received", "testing")
 
 
+def _text_of(label: Any) -> str:
+    """A lazy label as text, in the request's language, else the site's default one."""
+    if has_request_context() or not has_app_context():
+        return str(label)
+    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "zh")):
+        return str(label)
+
+
 def status_label(status: str) -> str:
-    return str(STATUS_LABELS.get(status, status))
+    return _text_of(STATUS_LABELS.get(status, status))
 
 
 def action_label(action: str) -> str:
-    return str(ACTION_LABELS.get(action, action))
+    return _text_of(ACTION_LABELS.get(action, action))
 
 
 # --- who may do what ---------------------------------------------------------------------------
