@@ -100,8 +100,13 @@ def _user_words() -> list[str]:
             for part in re.split(r"[=>,|]", line):
                 term = unicodedata.normalize("NFKC", part.strip()).lower()
                 if 2 <= len(term) <= 12 and is_cjk(term):
+                    if len(term) > 3 and term.endswith(_INTENT_SUFFIXES):
+                        continue  # 农残检测 stays 农残 + 检测, so the intent word is seen
                     words.append(term)
     return words
+
+
+_INTENT_SUFFIXES = ("检测", "测试", "检验", "服务", "标准", "专利", "预约", "送检", "送样")
 
 
 def get_jieba():

@@ -416,6 +416,11 @@ class _Snapshot:
 
     # -- scoring
 
+    def idf(self, token: str) -> float:
+        n_docs = max(1, self.live_count)
+        df = sum(self.reader.doc_frequency(f, token) for f in TEXT_FIELDS)
+        return math.log(1.0 + (n_docs - df + 0.5) / (df + 0.5)) if df else 0.0
+
     def term_scores(self, token: str) -> dict[int, float]:
         """BM25 score of ``token`` summed over the text fields with their boosts."""
         key = ("*", token)
@@ -813,6 +818,7 @@ def _as_set(value) -> set[str] | None:
 
 
 def _unit_scores(snap: _Snapshot, unit) -> dict[int, float]:
+    """Best alternative per document (the typed words, or a synonym at a lower weight)."""
     best: dict[int, float] = {}
     for tokens, weight in unit.alternatives:
         maps = [snap.term_scores(t) for t in tokens]

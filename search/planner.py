@@ -106,10 +106,19 @@ def plan_query(raw: str, snap: "_Snapshot | None" = None) -> Plan:
             plan.cities.add(c)
 
     table = load_synonyms()
-    keys = [s.key for s in slots]
+    # Intent and filler words do not take part in synonym matching ("RoHS检测" is the
+    # concept RoHS plus the intent 检测), unless the query has nothing else.
+    content = [i for i, s in enumerate(slots)
+               if s.key not in INTENT_WORDS and s.key not in SOFT_WORDS]
+    if not content:
+        content = list(range(len(slots)))
+    keys = [slots[i].key for i in content]
     covered: set[int] = set()
     matches = []
-    for i, j, alts in table.match(keys):
+    for ci, cj, alts in table.match(keys):
+        i, j = content[ci], content[cj - 1] + 1
+        if j - i != cj - ci:  # an intent word sits inside the run: match only its start
+            continue
         if all(city_of(s.key) for s in slots[i:j]):
             continue
         # Neighbouring concepts from the same synonym group (金属3D打印 SLM) are one concept.
