@@ -413,3 +413,28 @@ def test_free_resource_ids(make_platform, make_resource, make_user):
     db.session.commit()
     assert free_resource_ids(sh(2027, 3, 8, 10), sh(2027, 3, 8, 11)) == set()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Closure)) == 1
+
+
+def test_free_resource_ids_paths_agree_and_follow_changes(make_platform, make_resource, make_user, monkeypatch):
+    """The SQL NOT EXISTS path (small candidate sets) and the cached-catalogue path (large ones)
+    give the same answer, and the catalogue notices edited hours and new resources."""
+    import booking.engine.availability as availability
+
+    platform = make_platform(opening_hours={"mon": [["08:00", "12:00"]], "tue": [["13:00", "18:00"]]})
+    user = make_user()
+    resources = [make_resource(platform=platform, opening_hours=h) for h in
+                 (None, WEEKDAYS_SPLIT, {"sat": [["10:00", "16:00"]]}, EVERY_DAY_8_18)]
+    book(user, resources[3], sh(2027, 3, 8, 9), sh(2027, 3, 8, 10))
+    ids = [r.id for r in resources]
+    windows = [(sh(2027, 3, 8, 9), sh(2027, 3, 8, 10)), (sh(2027, 3, 9, 14), sh(2027, 3, 9, 15)),
+               (sh(2027, 3, 13, 11), sh(2027, 3, 13, 12)), (sh(2027, 3, 8, 12, 30), sh(2027, 3, 8, 13))]
+    small = [free_resource_ids(a, b, candidate_ids=ids) for a, b in windows]
+    monkeypatch.setattr(availability, "SMALL_CANDIDATE_SET", 0)
+    large = [free_resource_ids(a, b, candidate_ids=ids) for a, b in windows]
+    assert small == large
+    assert small[0] == {ids[0], ids[1]}  # platform hours (Mon 08–12) for the first; the last is booked
+    assert small[2] == {ids[2], ids[3]}  # Saturday
+    resources[2].opening_hours = None  # now inherits the platform's: closed on Saturday
+    db.session.commit()
+    extra = make_resource(platform=platform, opening_hours={"sat": [["00:00", "24:00"]]})
+    assert free_resource_ids(*windows[2]) == {ids[3], extra.id}

@@ -8,18 +8,19 @@ local wall-clock hours placed with zoneinfo, answered in the platform's zone.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, and_, cast, exists, literal, select, union_all
+from sqlalchemy import String, and_, cast, exists, func, literal, select, union_all
 
 from ..extensions import db
 from ..models import ACTIVE_STATUSES, Closure, Maintenance, Platform, Reservation, Resource, utcnow
 from .calendars import opening_intervals, resource_opening_intervals
 from .intervals import Interval, clip, covers, merge, subtract
-from .rules import BookingRules, effective_rules
+from .rules import MAX_BLOCK, BookingRules, effective_rules
 from .timefmt import local
 
 
@@ -104,47 +105,106 @@ def nearest_alternatives(resource: Resource, start: datetime, end: datetime, *, 
 def free_resource_ids(start: datetime, end: datetime, candidate_ids: Iterable[int] | None = None) -> set[int]:
     """Ids of the active, bookable resources free for the whole of [start, end).
 
-    For search (`available_from`/`available_to`). The database removes, in one statement, every
-    candidate with an overlapping active reservation (its stored block, buffer after it included),
-    maintenance window or platform closure (NOT EXISTS sub-queries on indexed columns); Python
-    then checks opening hours once per distinct (zone, hours) pair among the survivors, not per
-    resource. Booking rules (notice, horizon, lengths) are not applied: this answers "is the time
-    free", and the booking itself enforces the rules. `candidate_ids=None` means every resource.
+    For search (`available_from` / `available_to`); `candidate_ids=None` means every resource.
+    Free means: no active reservation block, maintenance window or platform closure overlaps the
+    interval, and the resource's opening hours (else its platform's; none = any hour) admit all
+    of it. Booking rules (notice, horizon, lengths) are not applied: the booking enforces them.
+
+    A small candidate set (≤ SMALL_CANDIDATE_SET) is filtered in one SQL statement with NOT EXISTS
+    sub-queries (`free_resources_clause`); opening hours are then checked once per distinct
+    (zone, hours) among the survivors. For large sets or every resource, shipping 100,000 rows
+    back would cost more than the work, so the database returns only the few *busy* ids and the
+    bookable catalogue's hours are kept grouped in memory (reloaded whenever the resource or
+    platform tables change); opening hours are again decided once per group, not per resource.
     """
     if start.tzinfo is None or end.tzinfo is None or end <= start:
         raise ValueError("free_resource_ids needs aware datetimes with start < end")
+    wanted = set(candidate_ids) if candidate_ids is not None else None
+    if wanted is not None and len(wanted) <= SMALL_CANDIDATE_SET:
+        return _free_among(start, end, wanted) if wanted else set()
+    catalogue = _catalogue()
+    verdict = _HoursVerdicts(start, end)
+    closed = set(db.session.scalars(select(Closure.platform_id).where(Closure.start < end, Closure.end > start)))
+    busy = set(db.session.scalars(select(Reservation.resource_id).where(  # ix_reservation_span, bounded
+        Reservation.block_start > start - MAX_BLOCK, Reservation.block_start < end, Reservation.block_end > start,
+        Reservation.status.in_(ACTIVE_STATUSES))))
+    busy.update(db.session.scalars(select(Maintenance.resource_id).where(Maintenance.start < end, Maintenance.end > start)))
+    found: set[int] = set()
+    for (platform_id, own_hours), ids in catalogue.groups.items():
+        if platform_id in closed:
+            continue
+        tz, platform_hours = catalogue.platforms[platform_id]
+        if verdict(tz, own_hours if own_hours is not None else platform_hours):
+            found.update(ids)
+    found -= busy
+    return found & wanted if wanted is not None else found
+
+
+SMALL_CANDIDATE_SET = 2000
+
+
+class _HoursVerdicts:
+    """Does a weekly-hours text admit [start, end) in a zone? Decided once per distinct pair."""
+
+    def __init__(self, start: datetime, end: datetime) -> None:
+        self.start, self.end = start, end
+        self.known: dict[tuple[str, str | None], bool] = {}
+
+    def __call__(self, tz: str, hours_text: str | None) -> bool:
+        key = (tz, hours_text)
+        if key not in self.known:
+            hours = None if hours_text in (None, "null") else json.loads(hours_text)
+            self.known[key] = covers(opening_intervals(hours, tz, self.start, self.end), self.start, self.end)
+        return self.known[key]
+
+
+def _free_among(start: datetime, end: datetime, wanted: set[int]) -> set[int]:
     query = (
         select(Resource.id, Platform.timezone, cast(Resource.opening_hours, String).label("own_hours"),
                cast(Platform.opening_hours, String).label("platform_hours"))
         .join(Platform, Platform.id == Resource.platform_id)
-        .where(Resource.status == "active", free_resources_clause(start, end))
+        .where(Resource.id.in_(wanted), Resource.status == "active", free_resources_clause(start, end))
     )
-    wanted: set[int] | None = None
-    if candidate_ids is not None:
-        wanted = set(candidate_ids)
-        if not wanted:
-            return set()
-        if len(wanted) <= 2000:  # small sets go to the database; big ones are intersected here
-            query = query.where(Resource.id.in_(wanted))
-    verdicts: dict[tuple[Any, ...], bool] = {}
-    found: set[int] = set()
-    for rid, tz, own_hours, platform_hours in db.session.execute(query).tuples():
-        key = (tz, own_hours, platform_hours)
-        ok = verdicts.get(key)
-        if ok is None:
-            hours = _hours(own_hours)
-            if hours is None:
-                hours = _hours(platform_hours)
-            ok = verdicts[key] = covers(opening_intervals(hours, tz, start, end), start, end)
-        if ok:
-            found.add(rid)
-    return found & wanted if wanted is not None else found
+    verdict = _HoursVerdicts(start, end)
+    return {rid for rid, tz, own, platform in db.session.execute(query).tuples()
+            if verdict(tz, own if own not in (None, "null") else platform)}
 
 
-def _hours(text: str | None) -> Any:
-    if text is None or text == "null":
-        return None
-    return json.loads(text)
+@dataclass
+class _Catalogue:
+    version: tuple[Any, ...]
+    groups: dict[tuple[int, str | None], list[int]]  # (platform id, own hours text) → resource ids
+    platforms: dict[int, tuple[str, str | None]]      # platform id → (zone, hours text)
+    loaded: float
+
+
+CATALOGUE_MAX_AGE = 300.0  # seconds
+
+_catalogues: dict[str, _Catalogue] = {}
+
+
+def _catalogue() -> _Catalogue:
+    """The bookable resources grouped by hours, cached per database and reloaded when the resource
+    or platform tables change (the importer and the ORM both stamp updated_at)."""
+    # Separate sub-selects, so each max() is one look-up in its index (ix_resource_updated_at).
+    # Two index look-ups (primary key, ix_resource_updated_at) tell whether anything was added or
+    # changed; a deleted row is noticed at the latest by the periodic reload.
+    version = tuple(db.session.execute(select(*(select(aggregate).scalar_subquery() for aggregate in (
+        func.max(Resource.id), func.max(Resource.updated_at))))).one())
+    platforms = {pid: (tz, None if hours in (None, "null") else hours) for pid, tz, hours in db.session.execute(
+        select(Platform.id, Platform.timezone, cast(Platform.opening_hours, String))).tuples()}
+    key = str(db.engine.url)
+    cached = _catalogues.get(key)
+    if cached is not None and cached.version == version and time.monotonic() - cached.loaded < CATALOGUE_MAX_AGE:
+        cached.platforms = platforms  # a few rows: always fresh (zones and hours may change)
+        return cached
+    groups: dict[tuple[int, str | None], list[int]] = {}
+    for rid, platform_id, hours in db.session.execute(
+            select(Resource.id, Resource.platform_id, cast(Resource.opening_hours, String))
+            .where(Resource.bookable.is_(True), Resource.status == "active")).tuples():
+        groups.setdefault((platform_id, None if hours in (None, "null") else hours), []).append(rid)
+    cached = _catalogues[key] = _Catalogue(version, groups, platforms, time.monotonic())
+    return cached
 
 
 def free_resources_clause(start: datetime, end: datetime) -> Any:

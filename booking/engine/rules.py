@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
+from datetime import timedelta
 from typing import Any
 
 from .text import _
@@ -31,6 +32,8 @@ _LIMITS = {  # sane bounds, so a typo in a feed cannot make a resource unbookabl
     "buffer_minutes": (0, 60 * 24),
     "cancel_notice_minutes": (0, 60 * 24 * 365),
 }
+# No reservation's block (booking + buffer) can be longer than this: range queries use it as a bound.
+MAX_BLOCK = timedelta(minutes=_LIMITS["max_minutes"][1] + _LIMITS["buffer_minutes"][1])
 
 
 def _valid(name: str, value: Any) -> bool:

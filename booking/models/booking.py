@@ -19,6 +19,10 @@ from .resource import Resource
 from .types import UTCDateTime, utcnow
 from .user import User
 
+# The booking engine caches the bookable catalogue's opening hours for "free between A and B" and
+# checks max(resource.updated_at) on every call to know when to reload: index it.
+Index("ix_resource_updated_at", Resource.updated_at)
+
 RESERVATION_STATUSES = ("pending", "confirmed", "rejected", "cancelled", "completed", "no_show")
 ACTIVE_STATUSES = ("pending", "confirmed")
 EVENT_KINDS = ("created", "approved", "rejected", "cancelled", "changed", "expired")
@@ -81,6 +85,8 @@ class Reservation(db.Model):
     __tablename__ = "reservation"
     __table_args__ = (
         Index("ix_reservation_resource_block", "resource_id", "block_start", "block_end"),
+        # "Which resources are busy between A and B", read from the index alone.
+        Index("ix_reservation_span", "status", "block_start", "block_end", "resource_id"),
         Index("ix_reservation_user_start", "user_id", "start"),
         Index("ix_reservation_status_created", "status", "created_at"),
     )
