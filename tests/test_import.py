@@ -135,6 +135,10 @@ BAD_LINES: list[tuple[Any, str]] = [
     (record(description="描" * 200_001), "line too long (200"),
     (record(description="描" * 20_001), "description too long (20001 characters, at most 20000)"),
     (record(contact_email="not-an-address"), "bad contact_email 'not-an-address'"),
+    # Text no database column takes: rejected as a line, never a crash of the batch.
+    (json.dumps(record(title="扫描\u0000电镜")), "text contains a NUL character"),
+    (json.dumps(record(attributes={"model": "\ud800"})), "text contains an unpaired UTF-16 surrogate"),
+    (json.dumps(record(title="NaN")).replace('"NaN"', "NaN"), "bad JSON: NaN is not a number JSON allows"),
 ]
 
 

@@ -321,12 +321,48 @@ def content_hash(values: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+# Escapes that decode to text no database column takes: NUL, and surrogate halves (a proper
+# pair decodes to one character, which is fine; a lone half cannot be encoded as UTF-8).
+_SUSPECT_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _check_text(value: Any) -> None:
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise BadRecord("text contains a NUL character")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise BadRecord("text contains an unpaired UTF-16 surrogate escape") from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_text(key)
+            _check_text(item)
+    elif isinstance(value, list):
+        for item in value:
+            _check_text(item)
+
+
+def _loads(text: str) -> Any:
+    """json.loads without NaN/Infinity, and without text the database would refuse."""
+    value = json.loads(text, parse_constant=_no_constant)
+    if "\\u" in text and _SUSPECT_ESCAPE.search(text):
+        _check_text(value)
+    return value
+
+
 def parse_json_line(text: str) -> Any:
     """Decode one JSONL line; BadRecord("bad JSON: …") when it is not JSON."""
     if len(text) > MAX_LINE:
         raise BadRecord(f"line too long ({len(text)} characters, at most {MAX_LINE})")
     try:
-        return json.loads(text)
+        return _loads(text)
+    except BadRecord:
+        raise
     except ValueError as exc:
         message = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
         raise BadRecord(f"bad JSON: {message}") from None
@@ -351,9 +387,13 @@ def from_csv_row(row: dict[str | None, Any]) -> dict[str, Any]:
         field = field.strip()
         if cell is None or cell.strip() == "":
             continue
+        if "\x00" in cell:
+            raise BadRecord(f"{field} contains a NUL character")
         if field in CSV_JSON_FIELDS:
             try:
-                record[field] = json.loads(cell)
+                record[field] = _loads(cell)
+            except BadRecord:
+                raise
             except ValueError:
                 raise BadRecord(f"bad {field}: not valid JSON text") from None
         elif field in CSV_BOOL_FIELDS:
