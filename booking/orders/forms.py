@@ -18,7 +18,7 @@ class OrderForm(FlaskForm):
                                                    message=_l("Between 1 and %(max)s samples."))],
                            render_kw={"min": 1, "max": MAX_SAMPLES, "inputmode": "numeric"})
     sample_description = TextAreaField(
-        _l("Samples"), validators=[DataRequired(message=_l("Describe the samples.")),
+        _l("Sample description"), validators=[DataRequired(message=_l("Describe the samples.")),
                                    Length(max=LIMITS["sample_description"])],
         render_kw={"rows": 3, "placeholder": _l("Material, form, size, how many of each, any hazards")})
     standard = StringField(_l("Standard or method"), validators=[Optional(), Length(max=LIMITS["standard"])],

@@ -117,7 +117,9 @@ def _status_arg() -> str | None:
 def mine() -> Any:
     status = _status_arg()
     orders = db.session.scalars(service.visible_orders(current_user, status=status, mine=True).limit(PAGE_SIZE)).all()
-    return render_template("orders/mine.html", orders=orders, status=status, statuses=ORDER_STATUSES)
+    counts = dict(db.session.execute(
+        select(Order.status, func.count()).where(Order.user_id == current_user.id).group_by(Order.status)).all())
+    return render_template("orders/mine.html", orders=orders, status=status, statuses=ORDER_STATUSES, counts=counts)
 
 
 @bp.get("/staff/orders")
