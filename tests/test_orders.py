@@ -449,3 +449,24 @@ def test_order_mail_is_rendered_in_the_recipients_language_and_sent(client, auth
     stats = dispatch_due(budget_seconds=5)
     assert stats["sent"] == 2
     assert len(list((Path(app.instance_path) / "outbox").glob("*.eml"))) == 2
+
+
+def test_openapi_describes_the_order_endpoints(client, app):
+    import json
+    import re
+
+    spec = client.get("/api/v1/openapi.json").get_json()
+    present = {(method, path) for path, ops in spec["paths"].items() for method in ops}
+    expected = {("post", "/orders"), ("get", "/orders"), ("get", "/orders/{order_id}"),
+                ("get", "/orders/{order_id}/files/{file_id}")}
+    expected |= {("post", f"/orders/{{order_id}}/{a}") for a in
+                 ("quote", "accept", "decline", "receive", "start", "issue", "complete", "cancel")}
+    assert expected <= present
+    # Every order route of the app is described, and every $ref resolves.
+    routes = {re.sub(r"<(?:int:)?(\w+)>", r"{\1}", r.rule).removeprefix("/api/v1")
+              for r in app.url_map.iter_rules() if r.rule.startswith("/api/v1/orders")}
+    described = {p for _, p in present}
+    assert {r for r in routes if "{action}" not in r} <= described
+    refs = set(re.findall(r'"#/components/schemas/(\w+)"', json.dumps(spec)))
+    assert refs <= set(spec["components"]["schemas"])
+    assert set(spec["paths"]["/orders/{order_id}/accept"]["post"]["responses"]) >= {"200", "403", "409"}

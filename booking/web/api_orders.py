@@ -171,3 +171,109 @@ def order_file(order_id: int, file_id: int) -> Any:
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def openapi_spec(ref: Any, json_: Any, error: Any, path_id: Any, query: Any,
+                 auth: list[dict[str, list[str]]]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(schemas, paths) of the order endpoints for /api/v1/openapi.json (booking.web.openapi)."""
+    day = {"type": "string", "format": "date", "example": "2027-03-08"}
+    time_ = {"type": "string", "format": "date-time"}
+    file_ = {"type": "object", "required": ["filename", "content_base64"], "properties": {
+        "filename": {"type": "string", "example": "report.pdf"},
+        "content_base64": {"type": "string", "description": "at most 10 MB once decoded; pdf, png, jpg, xlsx, "
+                                                            "docx, csv or txt (extension and content checked)"}}}
+    statuses = list(service.STATUS_LABELS)
+    schemas = {
+        "OrderFileUpload": file_,
+        "NewOrder": {"type": "object", "required": ["resource_id", "samples", "sample_description"], "properties": {
+            "resource_id": {"type": "integer"},
+            "samples": {"type": "integer", "minimum": 1, "maximum": service.MAX_SAMPLES},
+            "sample_description": {"type": "string", "maxLength": service.LIMITS["sample_description"]},
+            "standard": {"type": "string", "maxLength": service.LIMITS["standard"]},
+            "needed_by": {"oneOf": [day, {"type": "integer", "minimum": 1, "maximum": service.MAX_DAYS_AHEAD}],
+                          "description": "a date, or a number of days from today (platform's zone); omit for the "
+                                         "usual turnaround"},
+            "notes": {"type": "string", "maxLength": service.LIMITS["notes"]},
+            "attachment": ref("OrderFileUpload")}, "additionalProperties": False},
+        "Order": {"type": "object", "required": ["id", "status", "resource", "samples", "events", "actions"],
+                  "properties": {
+            "id": {"type": "integer"}, "status": {"type": "string", "enum": statuses},
+            "status_label": {"type": "string"},
+            "resource": {"type": "object", "properties": {"id": {"type": "integer"}, "title": {"type": "string"},
+                                                          "title_en": {"type": "string", "nullable": True},
+                                                          "platform": {"type": "string"}}},
+            "user": {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"},
+                                                      "email": {"type": "string"}, "organisation": {"type": "string"}}},
+            "samples": {"type": "integer"}, "sample_description": {"type": "string"}, "standard": {"type": "string"},
+            "needed_by": {**day, "nullable": True}, "notes": {"type": "string"},
+            "price": {"type": "object", "nullable": True, "properties": {
+                "amount": {"type": "string", "example": "1800.00"}, "currency": {"type": "string", "enum": ["CNY"]}}},
+            "promised_date": {**day, "nullable": True}, "cancel_reason": {"type": "string", "nullable": True},
+            "created_at": time_, "updated_at": time_,
+            "actions": {"type": "array", "items": {"type": "string", "enum": list(service.ACTIONS)},
+                        "description": "what the caller may do now"},
+            "files": {"type": "array", "items": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "kind": {"type": "string", "enum": ["attachment", "report"]},
+                "filename": {"type": "string"}, "size": {"type": "integer"}, "content_type": {"type": "string"},
+                "url": {"type": "string"}}}},
+            "events": {"type": "array", "items": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "action": {"type": "string"},
+                "from": {"type": "string", "nullable": True}, "to": {"type": "string"}, "note": {"type": "string"},
+                "actor": {"type": "object", "nullable": True}, "at": time_}}},
+            "url": {"type": "string", "description": "the order's page"}}},
+    }
+    order_id = path_id("order_id")
+    paths: dict[str, Any] = {
+        "/orders": {
+            "get": {"summary": "Orders the caller may see (own; staff: their platform's; admins: all)",
+                    "operationId": "listOrders", "security": auth, "parameters": [
+                        query("status", "one status", {"type": "string", "enum": statuses}),
+                        query("mine", "1: only the caller's own", {"type": "string", "enum": ["0", "1"]})],
+                    "responses": {"200": json_({"type": "array", "items": ref("Order")}, "newest first"),
+                                  "400": error("unknown status"), "401": error("not logged in")}},
+            "post": {"summary": "Order a testing service (an orderable resource)", "operationId": "createOrder",
+                     "security": auth,
+                     "requestBody": {"required": True, "content": {"application/json": {"schema": ref("NewOrder")}}},
+                     "responses": {"201": json_(ref("Order"), "placed: status submitted"),
+                                   "401": error("not logged in"), "404": error("no such resource"),
+                                   "409": error("the resource takes no orders or was withdrawn"),
+                                   "422": error("invalid fields: see fields")}}},
+        "/orders/{order_id}": {"get": {"summary": "One order with its events and files", "operationId": "getOrder",
+            "security": auth, "parameters": [order_id],
+            "responses": {"200": json_(ref("Order"), "the order"), "401": error("not logged in"),
+                          "403": error("not yours, nor your platform's"), "404": error("no such order")}}},
+        "/orders/{order_id}/files/{file_id}": {"get": {
+            "summary": "Download a file: the attachment (orderer, platform staff) or the report (also the "
+                       "orderer's organisation)", "operationId": "getOrderFile", "security": auth,
+            "parameters": [order_id, path_id("file_id")],
+            "responses": {"200": {"description": "the file, as an attachment"}, "401": error("not logged in"),
+                          "403": error("not yours to download"), "404": error("no such file")}}},
+    }
+    bodies: dict[str, dict[str, Any]] = {
+        "quote": {"type": "object", "required": ["price", "promised_date"], "properties": {
+            "price": {"oneOf": [{"type": "number", "minimum": 0}, {"type": "string", "example": "1800.00"}],
+                      "description": "CNY, at most two decimals"},
+            "promised_date": day, "note": {"type": "string"}}},
+        "issue": {"type": "object", "required": ["report"], "properties": {
+            "report": ref("OrderFileUpload"), "note": {"type": "string"}}},
+        "cancel": {"type": "object", "properties": {"reason": {
+            "type": "string", "description": "required when platform staff cancel"}}},
+    }
+    summaries = {
+        "quote": "Staff: set the price and the promised date (submitted, or quoted again)",
+        "accept": "The orderer accepts the quote (quoted)", "decline": "The orderer declines the quote (quoted)",
+        "receive": "Staff: the samples arrived (accepted)", "start": "Staff: testing started (received)",
+        "issue": "Staff: upload the report (testing)", "complete": "Staff or the orderer confirm (reported)",
+        "cancel": "Cancel: the orderer until the samples are received; staff until the report, with a reason",
+    }
+    for action in service.ACTIONS:
+        schema = bodies.get(action, {"type": "object", "properties": {"note": {"type": "string"}}})
+        paths[f"/orders/{{order_id}}/{action}"] = {"post": {
+            "summary": summaries[action], "operationId": f"{action}Order", "security": auth,
+            "parameters": [order_id],
+            "requestBody": {"required": action in ("quote", "issue"),
+                            "content": {"application/json": {"schema": schema}}},
+            "responses": {"200": json_(ref("Order"), "done"), "401": error("not logged in"),
+                          "403": error("no right to this step"), "404": error("no such order"),
+                          "409": error("not allowed from the order's status"), "422": error("invalid fields")}}}
+    return schemas, paths

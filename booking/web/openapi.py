@@ -168,6 +168,11 @@ def build_spec() -> dict[str, Any]:
             "responses": {"200": _json(_ref("Reservation"), "done"), "401": _error("not logged in"),
                           "403": _error("not yours / not staff of this platform"), "404": _error("no such booking"),
                           "422": _error("invalid fields"), **extra}}}
+    from .api_orders import openapi_spec  # testing-service orders: described beside their routes
+
+    order_schemas, order_paths = openapi_spec(_ref, _json, _error, _path_id, _q, AUTH)
+    schemas.update(order_schemas)
+    paths.update(order_paths)
     paths["/openapi.json"] = {"get": {"summary": "This description", "operationId": "getOpenApi",
                                       "responses": {"200": {"description": "OpenAPI 3 document"}}}}
     return {
