@@ -444,11 +444,10 @@ class _Snapshot:
             c1 = k1 * b / avg
             for seg, offset, data in self.segdata:
                 lens = _segment_lengths(seg, data, fname)
-                for d, tf in _postings(seg, fname, token):
-                    gd = offset + d
-                    s = wmul * tf / (tf + c0 + c1 * lens[d])
-                    prev = total.get(gd)
-                    total[gd] = s if prev is None else prev + s
+                for ids, weights in _posting_blocks(seg, fname, token):
+                    # one field: a document appears once per segment, so update() is safe
+                    total.update([(offset + d, wmul * w / (w + c0 + c1 * lens[d]))
+                                  for d, w in zip(ids, weights)])
         live = self.live
         if self.live_count != self.n:
             total = {d: s for d, s in total.items() if live[d]}
@@ -470,13 +469,19 @@ def _pack_bits(flags: bytearray) -> Iterator[int]:
         yield byte
 
 
-def _postings(seg, fieldname: str, token: str) -> Iterator[tuple[int, float]]:
-    """(docnum, term frequency) of a term in one segment, read a block at a time."""
+def _posting_blocks(seg, fieldname: str, token: str) -> Iterator[tuple[Any, Any]]:
+    """(docnums, weights) of a term in one segment, a block at a time.
+
+    Reads the W3 codec's blocks directly (``reader.postings()`` would wrap them in a
+    deletion filter and step one posting at a time); deletions are dropped by the caller.
+    """
     try:
+        if (fieldname, token) not in seg:
+            return
         btext = seg._text_to_bytes(fieldname, token)
         fmt = seg.schema[fieldname].format
         m = seg._terms.matcher(fieldname, btext, fmt)
-    except (KeyError, Exception):
+    except Exception:
         return
     if hasattr(m, "_read_ids") and hasattr(m, "_next_block"):
         while m.is_active():
@@ -484,12 +489,15 @@ def _postings(seg, fieldname: str, token: str) -> Iterator[tuple[int, float]]:
                 m._read_ids()
             if m._weights is None:
                 m._read_weights()
-            yield from zip(m._ids, m._weights)
+            yield m._ids, m._weights
             m._next_block()
-    else:  # pragma: no cover - other codecs
+    else:  # pragma: no cover - other codecs or inlined postings
+        ids, weights = [], []
         while m.is_active():
-            yield m.id(), m.weight()
+            ids.append(m.id())
+            weights.append(m.weight())
             m.next()
+        yield ids, weights
 
 
 # --------------------------------------------------------------------------------------
@@ -969,8 +977,10 @@ def _search(index: Index, snap: _Snapshot, q: str, *, kind, platform, city, cate
         picked = [(d, scores[d]) for d in top[start:want]]
     else:
         rids = snap.rids
-        top = heapq.nlargest(want, scores.items(), key=lambda kv: (kv[1], -rids[kv[0]]))
-        picked = top[start:want]
+        # C-speed preselection, then a stable order (score, then lower id first) for ties
+        pre = heapq.nlargest(want + 20, scores, key=scores.__getitem__)
+        top = sorted(pre, key=lambda d: (-scores[d], rids[d]))[:want]
+        picked = [(d, scores[d]) for d in top[start:want]]
     hits = [_hit(snap, d, s, plan, snippet_width) for d, s in picked]
     return SearchResult(total, hits, facets, plan.suggestion, plan.note, page, per_page, q)
 
