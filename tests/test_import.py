@@ -392,4 +392,3 @@ def test_python_m_booking_import_end_to_end(database_url, tmp_path, make_platfor
     missing = run("import", str(tmp_path / "missing.jsonl"))
     assert missing.returncode == 1
     assert missing.stderr.strip() == f"Error: no such file: {tmp_path / 'missing.jsonl'}"
-    assert run("import", "--bogus", str(feed)).returncode == 2
