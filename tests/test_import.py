@@ -198,7 +198,7 @@ def test_csv_with_nested_fields_as_json_text(njnc, tmp_path):
         writer.writerow(["NJNC", "C-5", "instrument", "坏布尔", "", "", "yes", "", "", "", "", ""])
     summary = import_feed(path)
 
-    assert (summary.created, summary.rejected) == (2, 3)
+    assert (summary.lines, summary.created, summary.rejected) == (5, 2, 3)
     # The first data row spans lines 2-3 (a quoted newline), so the next rows are lines 4, 5, 6, 7.
     assert [str(r) for r in summary.rejections] == [
         "line 4: unknown kind 'robot'",

@@ -46,6 +46,7 @@ class Rejection:
 @dataclass
 class ImportSummary:
     lines: int = 0
+    """Records read (non-blank JSONL lines, CSV rows), good or bad."""
     created: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -278,7 +279,7 @@ def import_records(
     batch: list[tuple[int, dict[str, Any], str]] = []
     try:
         for line, raw in items:
-            summary.lines = max(summary.lines, line)
+            summary.lines += 1  # records read: blank lines and a CSV header do not count
             if isinstance(raw, BadRecord):
                 run.reject(line, raw.reason)
                 continue
@@ -336,6 +337,10 @@ def import_feed(
     `full=True` treats the feed as the whole catalogue of every platform it names: their active
     resources missing from it are withdrawn (never deleted). Bad lines are counted and reported,
     never fatal; a file that cannot be read at all raises FeedFileError.
+
+    Commits once per batch of `batch_size` records (the rows and their index outbox entries
+    together), so a crash keeps whole batches only; --full withdrawals are committed at the end,
+    after the whole file has been read.
     """
     if not isinstance(source, (str, Path)):
         return import_records(_jsonl_items(source), full=full, batch_size=batch_size, on_reject=on_reject)
