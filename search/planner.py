@@ -54,6 +54,41 @@ class Plan:
     note: str | None = None
 
 
+MAX_WILDCARD_TERMS = 30
+MAX_WILDCARD_SCAN = 2000
+
+
+def _wildcard_unit(prefix: str, snap: "_Snapshot", plan: Plan) -> Unit | None:
+    """``word*``: the index terms starting with ``word``, at most MAX_WILDCARD_TERMS of
+    them (the most frequent), after looking at no more than MAX_WILDCARD_SCAN terms."""
+    from .analysis import _RUN
+
+    m = _RUN.fullmatch(prefix)
+    if m is None:
+        return None
+    found: list[tuple[int, str]] = []
+    scanned = 0
+    truncated = False
+    for text in snap.reader.expand_prefix("body", prefix):
+        term = text.decode("utf-8") if isinstance(text, bytes) else text
+        scanned += 1
+        if scanned > MAX_WILDCARD_SCAN:
+            truncated = True
+            break
+        found.append((snap.reader.doc_frequency("body", term), term))
+    if not found:
+        return None
+    found.sort(reverse=True)
+    if len(found) > MAX_WILDCARD_TERMS:
+        truncated = True
+    terms = [t for _, t in found[:MAX_WILDCARD_TERMS]]
+    if truncated:
+        plan.note = plan.note or (f"{prefix}* matches many words; only the "
+                                  f"{MAX_WILDCARD_TERMS} most common were used")
+    plan.highlight.append(prefix)
+    return Unit([((t,), 1.0) for t in terms], required=True, label=prefix + "*")
+
+
 def _is_word(surface: str) -> bool:
     return surface.isascii() and surface.isalpha()
 
@@ -66,7 +101,13 @@ def plan_query(raw: str, snap: "_Snapshot | None" = None) -> Plan:
         plan.note = f"query was shortened to {MAX_QUERY_CHARS} characters"
     chunks = text.split()
     slots: list[Slot] = []
+    wildcard_units: list[Unit] = []
     for ci, chunk in enumerate(chunks):
+        if snap is not None and chunk.endswith("*") and len(chunk.rstrip("*")) >= 2:
+            unit = _wildcard_unit(chunk.rstrip("*"), snap, plan)
+            if unit is not None:
+                wildcard_units.append(unit)
+                continue
         slots.extend(slots_for(chunk, ci))
     if len(slots) > MAX_SLOTS:
         slots = slots[:MAX_SLOTS]
@@ -165,6 +206,7 @@ def plan_query(raw: str, snap: "_Snapshot | None" = None) -> Plan:
             if len(s.tokens) > 1:
                 plan.highlight.extend(s.tokens[1:])
 
+    plan.units.extend(wildcard_units)
     if not plan.units and (plan.kinds or plan.cities) and slots:
         # Only intent or city words ("预约 南京"): match them as text after all.
         for s in slots:

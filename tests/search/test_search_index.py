@@ -309,6 +309,16 @@ def test_query_syntax_is_plain_text(index, query):
         assert 1 in ids(result)  # NOT is a stop word, not an operator
 
 
+def test_wildcards_expand_to_a_bounded_set_of_words(index):
+    assert {1, 2} <= set(ids(index.search("microsc*")))
+    assert 4 in ids(index.search("diffract*"))
+    many = [doc(100 + i, f"Model QX{i:03d} analyser") for i in range(60)]
+    index.add(many)
+    result = index.search("qx*", per_page=100)
+    assert result.note and "30" in result.note
+    assert result.total > 0
+
+
 def test_bad_paging_values_are_clamped(index):
     assert len(index.search("", page=0, per_page=0).hits) == 10  # the default page size
     assert len(index.search("", page=-3, per_page=10_000).hits) == 10
