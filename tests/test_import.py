@@ -5,6 +5,8 @@ import csv
 import gzip
 import json
 import os
+import random
+import re
 import subprocess
 import sys
 from datetime import datetime, timezone
@@ -222,6 +224,25 @@ def test_gzip_jsonl(njnc, tmp_path):
     summary = import_feed(path)
     assert (summary.created, summary.rejected) == (5, 1)
     assert str(summary.rejections[0]).startswith("line 6: bad JSON")
+
+
+def test_a_truncated_gzip_keeps_whole_batches_and_withdraws_nothing(njnc, tmp_path):
+    import_feed(lines(record(999)))
+    path = tmp_path / "feed.jsonl.gz"
+    # Incompressible text, so that the cut falls well after the first batch.
+    noise = random.Random(7)
+    text = "".join(json.dumps(record(n, description=noise.randbytes(300).hex())) + "\n" for n in range(1, 51))
+    data = gzip.compress(text.encode())
+    path.write_bytes(data[: len(data) * 3 // 4])
+    with pytest.raises(FeedFileError, match=r"truncated or corrupt") as caught:
+        import_feed(path, full=True, batch_size=10)
+    match = re.search(r"\(after \d+ records; (\d+) created and 0 updated before it were kept, "
+                      r"nothing was withdrawn\)$", caught.value.message)
+    assert match, caught.value.message
+    kept = int(match.group(1))
+    assert kept >= 10 and kept % 10 == 0  # whole batches only
+    rows = resources()
+    assert len(rows) == kept + 1 and rows["NJNC-I00999"].status == "active"
 
 
 def test_unreadable_files_raise_a_clear_error(app, tmp_path):

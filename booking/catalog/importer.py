@@ -316,6 +316,11 @@ def import_records(
             _write_batch(run, batch)
         if full:
             _withdraw_missing(run, batch_size)
+    except FeedFileError as exc:  # the file broke off part-way: say what was kept
+        db.session.rollback()
+        kept = f"{summary.created} created and {summary.updated} updated before it were kept"
+        withdrawn = ", nothing was withdrawn" if full else ""
+        raise FeedFileError(f"{exc.message} (after {summary.lines} records; {kept}{withdrawn})") from None
     except BaseException:
         db.session.rollback()
         raise
