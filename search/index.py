@@ -97,7 +97,7 @@ def _codec():
     whoosh-reloaded 2.7.5 cannot merge inlined segments.)"""
     from whoosh.codec.whoosh3 import W3Codec
 
-    codec = W3Codec(blocklimit=128, compression=1)
+    codec = W3Codec(blocklimit=128, compression=0)
     codec.length_stats = False
     return codec
 
