@@ -131,7 +131,19 @@ def smtp_server() -> Iterator[SmtpSink]:
 
 
 @pytest.fixture
-def mail_app(app: Flask, smtp_server: SmtpSink) -> Flask:
+def fast_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Password hashing is not what the mail tests are about: a cheap (still salted) hash, so
+    the many accounts they make cost milliseconds instead of a CPU-bound scrypt each."""
+    from werkzeug import security
+
+    import booking.models.user as user_module
+
+    monkeypatch.setattr(user_module, "generate_password_hash",
+                        lambda password: security.generate_password_hash(password, method="pbkdf2:sha256:1000"))
+
+
+@pytest.fixture
+def mail_app(app: Flask, smtp_server: SmtpSink, fast_passwords: None) -> Flask:
     """The app, sending to the loopback server; quick retries; one reminder 1 hour before."""
     app.config.update(
         ONESTOP_MAIL_URL=smtp_server.url,
@@ -148,7 +160,8 @@ def hour_from_now(hours: float = 48) -> datetime:
 
 
 @pytest.fixture
-def book(app: Flask, make_resource: Callable[..., Resource], make_user: Callable[..., User]) -> Callable[..., Reservation]:
+def book(app: Flask, fast_passwords: None, make_resource: Callable[..., Resource],
+         make_user: Callable[..., User]) -> Callable[..., Reservation]:
     """Book through the engine, as the site does: `book(user=…, resource=…, start=…, minutes=60)`."""
     from booking.engine import create_reservation
 

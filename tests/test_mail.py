@@ -16,7 +16,7 @@ from booking.extensions import db
 from booking.models import OutgoingMail, Reminder, utcnow
 from booking.notify import dispatch_due
 from booking.notify.mailer import MailConfigError, OutboxTransport, SmtpTransport, transport_from_url
-from tests.smtp_server import book, hour_from_now, mail_app, move, smtp_server  # noqa: F401 (fixtures)
+from tests.smtp_server import book, fast_passwords, hour_from_now, mail_app, move, smtp_server  # noqa: F401 (fixtures)
 
 
 EN_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from booking.extensions import db
 from booking.models import OutgoingMail, Reminder, utcnow
 from booking.notify import dispatch_due
-from tests.smtp_server import book, hour_from_now, mail_app, smtp_server  # noqa: F401 (fixtures)
+from tests.smtp_server import book, fast_passwords, hour_from_now, mail_app, smtp_server  # noqa: F401 (fixtures)
 
 
 def test_outbox_lists_messages_newest_first_and_shows_one_escaped(app, client, auth, book, make_user, tmp_path):
@@ -39,7 +39,7 @@ def test_outbox_lists_messages_newest_first_and_shows_one_escaped(app, client, a
     assert "invite.ics" in html
 
 
-def test_outbox_message_names_cannot_leave_the_folder(app, client, auth, make_user, tmp_path):
+def test_outbox_message_names_cannot_leave_the_folder(app, client, auth, fast_passwords, make_user, tmp_path):
     app.config["ONESTOP_MAIL_URL"] = f"outbox://{tmp_path / 'outbox'}"
     (tmp_path / "secret.eml").write_text("Subject: secret\n\nno")
     admin = make_user(role="admin")
@@ -48,7 +48,7 @@ def test_outbox_message_names_cannot_leave_the_folder(app, client, auth, make_us
         assert client.get(f"/admin/outbox/{name}").status_code == 404
 
 
-def test_outbox_is_for_administrators_only(app, client, auth, make_user):
+def test_outbox_is_for_administrators_only(app, client, auth, fast_passwords, make_user):
     user = make_user()
     assert client.get("/admin/outbox").status_code in (302, 401)
     auth.login(user.email)

@@ -12,7 +12,7 @@ from booking.extensions import db
 from booking.models import OutgoingMail, Reminder, utcnow
 from booking.notify import dispatch_due, sweep_stuck
 from booking.notify.dispatch import claim
-from tests.smtp_server import book, hour_from_now, mail_app, move, smtp_server  # noqa: F401 (fixtures)
+from tests.smtp_server import book, fast_passwords, hour_from_now, mail_app, move, smtp_server  # noqa: F401 (fixtures)
 
 
 def reminders() -> list[Reminder]:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from booking.extensions import db
 from booking.models import Reminder, User
 from tests.conftest import csrf_token
-from tests.smtp_server import book, hour_from_now  # noqa: F401 (fixtures)
+from tests.smtp_server import book, fast_passwords, hour_from_now  # noqa: F401 (fixtures)
 
 
 def reminder_plan() -> list[tuple[int, str]]:
@@ -16,7 +16,7 @@ def reminder_plan() -> list[tuple[int, str]]:
     return [(r.offset_seconds, r.status) for r in db.session.scalars(select(Reminder).order_by(Reminder.offset_seconds.desc()))]
 
 
-def test_account_page_shows_the_reminder_settings(app, client, auth, make_user):
+def test_account_page_shows_the_reminder_settings(app, client, auth, fast_passwords, make_user):
     app.config["ONESTOP_REMINDER_OFFSETS"] = [timedelta(hours=24), timedelta(hours=1)]
     user = make_user(language="en")
     auth.login(user.email)

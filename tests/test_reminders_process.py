@@ -22,7 +22,7 @@ from booking import ROOT
 from booking.engine import cancel_reservation
 from booking.extensions import db
 from booking.models import Reminder, Reservation, utcnow
-from tests.smtp_server import SmtpSink, book, mail_app, move, smtp_server  # noqa: F401 (fixtures)
+from tests.smtp_server import SmtpSink, book, fast_passwords, mail_app, move, smtp_server  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.slow
 READY = "scheduler running"
@@ -87,7 +87,8 @@ def start_scheduler(database_url: str, smtp_server: SmtpSink, tmp_path: Path) ->
         yield start
     finally:
         for scheduler in started:
-            scheduler.stop()
+            scheduler.kill()  # the test is over: no need to wait for a job to finish
+            scheduler.out.close()
 
 
 @pytest.fixture
