@@ -275,3 +275,15 @@ def test_lists_filter_by_status(app, world):
     admin = login(app, world.admin.email)
     assert f"#{quoted.id}" in admin.get("/staff/orders").get_data(as_text=True)
     assert f"#{quoted.id}" not in admin.get(f"/staff/orders?platform={world.other_platform.code}").get_data(as_text=True)
+
+
+def test_switching_language_after_a_refused_form_lands_on_the_page(app, world):
+    from test_orders import place
+
+    user = login(app, world.user.email)
+    response = user.get(f"/resources/{world.service.id}/order?lang=zh")
+    assert response.status_code == 303 and response.headers["Location"].endswith(
+        f"/resources/{world.service.id}?lang=zh#order")
+    order = place(world)
+    response = user.get(f"/orders/{order.id}/accept?lang=en")
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"/orders/{order.id}?lang=en")

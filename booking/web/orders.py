@@ -105,6 +105,17 @@ def create(resource_id: int) -> Any:
     return render_template("resource.html", resource=resource, order_form=form), 422
 
 
+@bp.get("/resources/<int:resource_id>/order")
+def create_again(resource_id: int) -> Any:
+    """The address of a refused order form, opened again (e.g. by switching language): its page."""
+    return redirect(url_for("main.resource", resource_id=resource_id, **_lang_arg()) + "#order", 303)
+
+
+def _lang_arg() -> dict[str, str]:
+    lang = request.args.get("lang")
+    return {"lang": lang} if lang in ("zh", "en") else {}
+
+
 # --- lists -------------------------------------------------------------------------------------
 
 def _status_arg() -> str | None:
@@ -216,6 +227,12 @@ def act(order_id: int, action: str) -> Any:
     db.session.commit()
     flash(service.action_label(action), "success")
     return redirect(url_for("orders.detail", order_id=order.id), 303)
+
+
+@bp.get("/orders/<int:order_id>/<action>")
+def act_again(order_id: int, action: str) -> Any:
+    """The address of a refused step, opened again (e.g. by switching language): the order's page."""
+    return redirect(url_for("orders.detail", order_id=order_id, **_lang_arg()), 303)
 
 
 @bp.get("/orders/<int:order_id>/files/<int:file_id>")
