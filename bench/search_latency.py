@@ -133,7 +133,8 @@ def bench_tokenizers(corpus: Path, limit: int) -> None:
                      for x in texts]
         rows.append(("rjieba cut", time.perf_counter() - t))
         t = time.perf_counter()
-        r_search = [rjieba.cut_for_search(x) for x in texts]
+        r_search = [rjieba.cut_for_search(x, hmm=False) if _accepts_hmm(rjieba)
+                    else rjieba.cut_for_search(x) for x in texts]
         rows.append(("rjieba cut_for_search", time.perf_counter() - t))
         same = sum(1 for a, b in zip(j_precise, r_precise) if a == b)
         same_s = sum(1 for a, b in zip(j_search, r_search) if sorted(a) == sorted(b))
@@ -145,9 +146,16 @@ def bench_tokenizers(corpus: Path, limit: int) -> None:
     if agree:
         print(f"identical segmentation, precise: {agree[0]:.1%}; search mode (as sets): "
               f"{agree[1]:.1%}")
-        print("note: rjieba cannot take our own dictionary words (add_word) per tokenizer "
-              "instance, and the analyser caches each Chinese run, so segmentation is a small "
-              "part of indexing time (see the build row)")
+        domain = ["中性盐雾试验", "流式细胞仪", "三坐标测量机", "金相组织检验", "农残检测",
+                  "场发射扫描电镜", "激光共聚焦显微镜", "恒温恒湿箱", "电源纹波测量", "扫描电子显微镜"]
+        sys.path.insert(0, str(ROOT))
+        from search.analysis import get_jieba
+
+        ours = get_jieba()
+        print("\ndomain words: rjieba (its own dictionary) | jieba + OneStop user words")
+        for w in domain:
+            r = rjieba.cut(w, hmm=False) if _accepts_hmm(rjieba) else rjieba.cut(w)
+            print(f"  {w:10} {'/'.join(r):24} | {'/'.join(ours.cut(w, HMM=False))}")
 
 
 def _accepts_hmm(mod) -> bool:

@@ -453,7 +453,7 @@ class _Snapshot:
             total = {d: s for d, s in total.items() if live[d]}
         cache[key] = total
         self._term_cache_size += len(total) + 1
-        while self._term_cache_size > 3_000_000 and len(cache) > 1:
+        while self._term_cache_size > 1_500_000 and len(cache) > 1:
             _, old = cache.popitem(last=False)
             self._term_cache_size -= len(old) + 1
         return total
