@@ -237,3 +237,55 @@ def test_smtp_login_when_credentials_are_given(mail_app, smtp_server, book):
     assert dispatch_due()["sent"] == 1
     smtp_server.wait_for(1)
     assert logins == [(b"bot", b"s3cret")]
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 (openssl), trusted through ONESTOP_MAIL_CAFILE."""
+    import shutil
+    import subprocess
+
+    if not shutil.which("openssl"):
+        pytest.skip("openssl is needed to make a test certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-keyout", str(key),
+                    "-out", str(cert), "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True, timeout=60)
+    return cert, key
+
+
+def _server_context(certificate):
+    import ssl
+
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(*certificate)
+    return context
+
+
+def test_smtp_upgrades_to_starttls_when_the_server_offers_it(mail_app, smtp_server, book, certificate):
+    smtp_server.stop()
+    smtp_server.start(tls_context=_server_context(certificate), require_starttls=True)  # plain text refused
+    mail_app.config["ONESTOP_MAIL_CAFILE"] = str(certificate[0])
+    book()
+    assert dispatch_due()["sent"] == 1
+    smtp_server.wait_for(1)
+
+
+def test_smtps_speaks_tls_from_the_first_byte(mail_app, smtp_server, book, certificate):
+    smtp_server.stop()
+    smtp_server.start(ssl_context=_server_context(certificate))
+    mail_app.config.update(ONESTOP_MAIL_URL=f"smtps://127.0.0.1:{smtp_server.port}", ONESTOP_MAIL_CAFILE=str(certificate[0]))
+    book()
+    assert dispatch_due()["sent"] == 1
+    smtp_server.wait_for(1)
+
+
+def test_smtps_refuses_a_server_it_cannot_trust(mail_app, smtp_server, book, certificate):
+    smtp_server.stop()
+    smtp_server.start(ssl_context=_server_context(certificate))
+    mail_app.config["ONESTOP_MAIL_URL"] = f"smtps://127.0.0.1:{smtp_server.port}"  # no CA file: not trusted
+    book()
+    assert dispatch_due()["retry"] == 1
+    assert "CERTIFICATE_VERIFY_FAILED" in db.session.scalar(select(OutgoingMail.last_error))
+    assert smtp_server.messages() == []
