@@ -36,7 +36,7 @@ from whoosh.index import LockError
 
 from .analysis import SpellingAnalyzer, WeightedAnalyzer, get_jieba, weighted_text
 from .highlight import make_snippet
-from .planner import Plan, plan_query
+from .planner import Plan, Unit, plan_query
 from .spelling import Corrector
 
 __all__ = ["SCHEMA_VERSION", "Index", "IndexBusy", "SearchResult", "open_index", "rebuild"]
@@ -942,8 +942,16 @@ def _search(index: Index, snap: _Snapshot, q: str, *, kind, platform, city, cate
                 s *= MISSING_PENALTY ** (n - c)
             scores[d] = s
     if optional and scores:
+        # Optional words (检测, standard, ...) only add to documents that already match.
+        # Words in more than a tenth of the index add next to nothing (low idf) but cost a
+        # full pass over their postings: they are left to the kind preference instead.
+        common = snap.live_count / 10
         for u in optional:
-            for d, s in _unit_scores(snap, u).items():
+            alts = [(toks, w) for toks, w in u.alternatives
+                    if all(snap.doc_frequency("body", t) <= common for t in toks)]
+            if not alts:
+                continue
+            for d, s in _unit_scores(snap, Unit(alts, False)).items():
                 if d in scores:
                     scores[d] += OPTIONAL_WEIGHT * s
     if plan.kinds or plan.cities:

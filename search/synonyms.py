@@ -135,8 +135,8 @@ for _words, _kinds in [
      "instruments equipment machine", ("instrument", "facility")),
     ("专利 专利转让 专利许可 发明专利 patent patents 转让 许可 license licensing",
      ("patent",)),
-    ("标准 标准全文 国标 规范 手册 文献 资料 standard standards specification handbook "
-     "document documents manual", ("document",)),
+    ("标准 标准全文 国标 国家标准 行业标准 规范 手册 文献 资料 standard standards specification "
+     "handbook document documents manual", ("document",)),
     ("租用 租赁 出租 rent rental lease", ("facility", "space")),
     ("种质 种子 germplasm seed seeds", ("germplasm",)),
     ("实验动物 动物 animal animals", ("lab_animal",)),
