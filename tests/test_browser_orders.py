@@ -99,6 +99,7 @@ def log_in(page: Any, base: str, email: str) -> None:
 
 
 def shoot(page: Any, name: str) -> None:
+    page.evaluate("window.scrollTo(0, 0)")  # else the sticky header is drawn mid-page
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
@@ -126,6 +127,15 @@ def test_order_quote_accept_report_download_in_a_real_browser(live_server: Any, 
         log_in(user, base, "alice@example.com")
         user.goto(f"{base}/resources/{resource_id}?lang=en")
         shoot(user, "order-form-desktop")
+        # A form with mistakes comes back with the messages beside the fields.
+        user.fill("input[name=samples]", "0")
+        user.fill("input[name=needed_by]", "2001-01-01")
+        user.click("form.order-form button[type=submit]")
+        assert "Between 1 and 1000 samples" in user.locator("#order").inner_text()
+        assert "Describe the samples" in user.locator("#order").inner_text()
+        assert "The date has passed" in user.locator("#order").inner_text()
+        shoot(user, "order-form-errors-desktop")
+        user.fill("input[name=needed_by]", "")
         user.fill("input[name=samples]", "6")
         user.fill("input[name=standard]", "GB/T 228.1-2021")
         user.fill("textarea[name=sample_description]", "6 dog-bone specimens of Q235 steel, 10 mm gauge, <b>no</b> coating")

@@ -82,22 +82,30 @@ def create(resource_id: int) -> Any:
     if resource is None:
         abort(404)
     form = OrderForm()
-    if form.validate_on_submit():
-        needed_by = form.needed_by.data if form.needed_by.data is not None else form.turnaround_days.data
-        data = {"samples": form.samples.data, "sample_description": form.sample_description.data,
-                "standard": form.standard.data or "", "needed_by": needed_by, "notes": form.notes.data or ""}
-        try:
-            draft = service.parse_draft(data, resource)
+    form_ok = form.validate_on_submit()
+    needed_by = form.needed_by.data if form.needed_by.data is not None else form.turnaround_days.data
+    data = {"samples": form.samples.data, "sample_description": form.sample_description.data or "",
+            "standard": form.standard.data or "", "needed_by": needed_by, "notes": form.notes.data or ""}
+    try:
+        # The service's checks too (a date in the past, …), so every mistake shows at once.
+        draft = service.parse_draft(data, resource)
+        if form_ok:
             order = service.place_order(current_user, resource, draft, read_storage(form.attachment.data))
-        except InvalidInput as exc:
-            db.session.rollback()
-            if "needed_by" in (exc.details.get("fields") or {}) and form.needed_by.data is None:
-                exc.details["fields"]["turnaround_days"] = exc.details["fields"].pop("needed_by")
+    except InvalidInput as exc:
+        db.session.rollback()
+        fields = exc.details.get("fields") or {}
+        if "needed_by" in fields and form.needed_by.data is None:
+            fields["turnaround_days"] = fields.pop("needed_by")
+        unshown = {name: message for name, message in fields.items()
+                   if not getattr(getattr(form, name, None), "errors", None)}
+        if unshown or not fields:
+            exc.details["fields"] = unshown
             _fields_to_form(form, exc)
-        except Conflict as exc:
-            db.session.rollback()
-            form.form_errors.append(exc.message)
-        else:
+    except Conflict as exc:
+        db.session.rollback()
+        form.form_errors.append(exc.message)
+    else:
+        if form_ok:
             db.session.commit()
             flash(_("Order no. %(id)s sent. The platform will quote it; you will get an e-mail.", id=order.id),
                   "success")
