@@ -825,27 +825,46 @@ def _as_set(value) -> set[str] | None:
     return {str(v) for v in value}
 
 
+def _alternative_scores(snap: _Snapshot, tokens: tuple[str, ...]) -> dict[int, float]:
+    """Documents with every token of an alternative, and the sum of their scores.
+    May return a cached map: never modify the result."""
+    maps = [snap.term_scores(t) for t in tokens]
+    if not maps or any(not m for m in maps):
+        return {}
+    if len(maps) == 1:
+        return maps[0]
+    maps.sort(key=len)
+    first, rest = maps[0], maps[1:]
+    out: dict[int, float] = {}
+    for d, s in first.items():
+        for m in rest:
+            v = m.get(d)
+            if v is None:
+                break
+            s += v
+        else:
+            out[d] = s
+    return out
+
+
 def _unit_scores(snap: _Snapshot, unit) -> dict[int, float]:
-    """Best alternative per document (the typed words, or a synonym at a lower weight)."""
-    best: dict[int, float] = {}
-    for tokens, weight in unit.alternatives:
-        maps = [snap.term_scores(t) for t in tokens]
-        if not maps or any(not m for m in maps):
-            continue
-        maps.sort(key=len)
-        first, rest = maps[0], maps[1:]
-        for d, s in first.items():
-            total = s
-            for m in rest:
-                v = m.get(d)
-                if v is None:
-                    break
-                total += v
-            else:
-                total *= weight
-                prev = best.get(d)
-                if prev is None or total > prev:
-                    best[d] = total
+    """Best alternative per document (the typed words, or a synonym at a lower weight).
+    May return a cached map: never modify the result."""
+    found = [(m, w) for m, w in ((_alternative_scores(snap, toks), w)
+                                 for toks, w in unit.alternatives) if m]
+    if not found:
+        return {}
+    if len(found) == 1 and found[0][1] == 1.0:
+        return found[0][0]
+    found.sort(key=lambda mw: -mw[1])  # typed words first
+    m0, w0 = found[0]
+    best = dict(m0) if w0 == 1.0 else {d: s * w0 for d, s in m0.items()}
+    get = best.get
+    for m, w in found[1:]:
+        for d, s in m.items():
+            s *= w
+            if s > get(d, 0.0):
+                best[d] = s
     return best
 
 
@@ -927,17 +946,28 @@ def _search(index: Index, snap: _Snapshot, q: str, *, kind, platform, city, cate
         required, optional = optional, []
     req_maps = [_unit_scores(snap, u) for u in required]
     n = len(required)
-    min_match = n if n <= 1 else n - 1
-    counts: Counter[int] = Counter()
-    sums: dict[int, float] = {}
-    for m in req_maps:
-        for d, s in m.items():
-            counts[d] += 1
-            sums[d] = sums.get(d, 0.0) + s
-    scores: dict[int, float] = {}
-    for d, c in counts.items():
-        if c >= min_match and admitted(d):
-            s = sums[d]
+    filtered = bool(conds or flags or max_price is not None or only is not None
+                    or exclude is not None)
+    scores: dict[int, float]
+    if n == 1:
+        # the common case: one word or concept (term maps hold live documents only)
+        base = req_maps[0]
+        scores = {d: s for d, s in base.items() if admitted(d)} if filtered else dict(base)
+    else:
+        # all words first; a document missing one word still matches, lower
+        min_match = n - 1
+        counts: Counter[int] = Counter()
+        for m in req_maps:
+            counts.update(m.keys())
+        scores = {}
+        for d, c in counts.items():
+            if c < min_match or (filtered and not admitted(d)):
+                continue
+            s = 0.0
+            for m in req_maps:
+                v = m.get(d)
+                if v is not None:
+                    s += v
             if c < n:
                 s *= MISSING_PENALTY ** (n - c)
             scores[d] = s
