@@ -88,6 +88,7 @@ def test_due_reminder_is_sent_once_with_its_own_message_id(mail_app, smtp_server
     assert mail.message_id == reminder.message_id == (
         f"<reminder-{reminder.id}-3600-{reminder.due_at:%Y%m%dT%H%M%SZ}@onestop>")
     assert mail.subject.startswith("预约提醒：")
+    assert "3 小时" in mail.text()  # how long until it starts, in the user's words
     assert "测晶体结构" in mail.text()
     (row,) = reminders()
     assert row.status == "sent" and row.sent_at is not None and row.attempts == 0
@@ -210,3 +211,14 @@ def test_user_without_reminders_gets_none_and_own_offsets_are_used(app, book, ma
     book(user=quiet)
     picky_booking = book(user=picky)
     assert [(r.reservation_id, r.offset_seconds) for r in reminders()] == [(picky_booking.id, 7200), (picky_booking.id, 1800)]
+
+
+def test_how_long_until_the_start_reads_naturally():
+    from booking.notify.messages import format_offset, format_starts_in
+
+    assert format_starts_in(86398, "en") == "24 hours"
+    assert format_starts_in(3 * 86400 - 30, "zh") == "3 天"
+    assert format_starts_in(3599, "en") == "1 hour"
+    assert format_starts_in(45 * 60 + 10, "en") == "45 minutes"
+    assert format_starts_in(20, "en") == "1 minute"
+    assert format_offset(5400, "en") == "90 minutes" and format_offset(86400, "zh") == "24 小时"

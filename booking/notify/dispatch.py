@@ -29,7 +29,7 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..models import OutgoingMail, Reminder, Reservation, utcnow
 from .mailer import MessageRefused, Transport, transport_from_url
-from .messages import format_offset, lang_of, render_message, reservation_context, sender_address
+from .messages import format_offset, format_starts_in, lang_of, render_message, reservation_context, sender_address
 from .settings import setting
 
 log = logging.getLogger(__name__)
@@ -139,7 +139,7 @@ def _prepare_reminders(ids: list[int], now: datetime, stats: Counter[str]) -> li
         lang = lang_of(user.language)
         context = reservation_context(reservation, lang)
         context["offset_label"] = format_offset(reminder.offset_seconds, lang)
-        context["starts_in"] = format_offset(max(60, int((reservation.start - now).total_seconds()) // 60 * 60), lang)
+        context["starts_in"] = format_starts_in((reservation.start - now).total_seconds(), lang)
         try:
             rendered = render_message("reminder", lang=lang, to_email=user.email, to_name=user.name,
                                       message_id=reminder.message_id, context=context, date=now)

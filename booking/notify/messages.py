@@ -58,12 +58,21 @@ def format_span(start: datetime, end: datetime, tz: str, lang: str) -> str:
 
 
 def format_offset(seconds: int, lang: str) -> str:
-    """How long before: '24 hours' / '24 小时', '1 day' / '1 天', '90 minutes' / '90 分钟'."""
+    """How long before: '24 hours' / '24 小时', '2 days' / '2 天', '90 minutes' / '90 分钟'."""
     for size, zh, en in ((86400, "天", "day"), (3600, "小时", "hour"), (60, "分钟", "minute"), (1, "秒", "second")):
-        if seconds >= size and seconds % size == 0:
+        if seconds >= max(size, 2 * 86400 if size == 86400 else 0) and seconds % size == 0:
             n = seconds // size
             return f"{n} {zh}" if lang == "zh" else f"{n} {en}{'' if n == 1 else 's'}"
     return f"{seconds} 秒" if lang == "zh" else f"{seconds} seconds"
+
+
+def format_starts_in(seconds: float, lang: str) -> str:
+    """How long until a booking starts, rounded as people say it: '24 hours', not '1439 minutes'."""
+    if seconds >= 2 * 86400:
+        return format_offset(round(seconds / 86400) * 86400, lang)
+    if seconds >= 90 * 60:
+        return format_offset(round(seconds / 3600) * 3600, lang)
+    return format_offset(max(1, round(seconds / 60)) * 60, lang)
 
 
 def absolute_url(path: str) -> str:
