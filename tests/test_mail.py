@@ -66,7 +66,7 @@ def test_confirmation_has_local_time_link_and_invitation(mail_app, smtp_server, 
     cal = calendar_of(mail)
     assert cal["METHOD"] == "REQUEST"
     event = only_event(cal)
-    assert str(event["UID"]) == f"reservation-{reservation.id}@onestop"
+    assert str(event["UID"]) == f"reservation-{reservation.id}@onestop.example.org"
     assert int(event["SEQUENCE"]) == 0
     dtstart = event.decoded("DTSTART")
     assert (dtstart.hour, dtstart.minute) == (berlin.hour, 0) != (8, 0)  # local wall-clock time …
@@ -127,7 +127,7 @@ def test_request_needing_approval_tells_user_and_staff_then_approval_sends_invit
     assert approval.rcpt_tos == ["booker@example.com"]
     assert approval.subject.startswith("Booking approved: NMR 600")
     event = only_event(calendar_of(approval))
-    assert str(event["UID"]) == f"reservation-{reservation.id}@onestop"
+    assert str(event["UID"]) == f"reservation-{reservation.id}@onestop.example.org"
     assert int(event["SEQUENCE"]) == 1
     assert [r.status for r in db.session.scalars(select(Reminder))] == ["pending"]
 

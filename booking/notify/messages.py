@@ -14,6 +14,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -134,7 +135,7 @@ def invitation(reservation: Reservation, method: str, sequence: int, lang: str,
                link: str, now: datetime | None = None) -> str:
     """An iCalendar invitation (REQUEST) or withdrawal (CANCEL) for one reservation.
 
-    UID is stable per reservation; SEQUENCE grows with every event of it; times carry the
+    UID is stable per reservation (and matches the subscription feed's); SEQUENCE grows with every event of it; times carry the
     platform's TZID with its VTIMEZONE, so calendars show the platform's local time.
     """
     resource = reservation.resource
@@ -146,7 +147,10 @@ def invitation(reservation: Reservation, method: str, sequence: int, lang: str,
     cal.add("version", "2.0")
     cal.add("method", method)
     event = icalendar.Event()
-    event.add("uid", f"reservation-{reservation.id}@onestop")
+    # The same UID as the user's calendar subscription (booking.web.calendar: reservation-<id>@<host>),
+    # so a calendar that has both shows one event.
+    host = urlsplit(str(setting("ONESTOP_BASE_URL"))).netloc or "onestop"
+    event.add("uid", f"reservation-{reservation.id}@{host}")
     event.add("sequence", sequence)
     event.add("dtstamp", now or utcnow())
     event.add("dtstart", reservation.start.astimezone(zone))
