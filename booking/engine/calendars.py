@@ -49,18 +49,9 @@ def _parse_span(span: Any) -> Span | None:
     return start, end
 
 
-@lru_cache(maxsize=4096)
-def _parse_hours_text(text: str) -> tuple[tuple[Span, ...], ...] | None:
-    return parse_hours(json.loads(text))
-
-
 def parse_hours(hours: Any) -> tuple[tuple[Span, ...], ...] | None:
     """Weekly hours as seven tuples of spans (Monday first); None means open at any hour.
     Malformed spans from a feed are dropped rather than failing the whole calendar."""
-    if hours is None:
-        return None
-    if isinstance(hours, str):
-        return _parse_hours_text(hours)
     if not isinstance(hours, dict):
         return None
     week = []

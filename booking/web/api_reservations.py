@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from flask import Response, request, url_for
+from flask import Response, jsonify, request, url_for
 from flask_babel import gettext as _
 
 from ..engine import find_free_slots
@@ -105,6 +105,11 @@ def optional_text(body: dict[str, Any], name: str, limit: int = 2000) -> str:
         raise InvalidInput(_("%(name)s must be text of at most %(n)s characters.", name=name, n=limit),
                            fields={name: _("text, at most %(n)s characters", n=limit)})
     return value
+
+
+def optional_body() -> dict[str, Any]:
+    """The JSON object of a request whose body may be left out (cancel, approve, reject)."""
+    return json_body() if request.data else {}
 
 
 def load_reservation(reservation_id: int) -> Reservation:
@@ -206,7 +211,7 @@ def list_reservations_api() -> Any:
         raise BadQuery(_("Unknown status."), fields={"status": status[:40]})
     query = visible_reservations(user, mine=mine in ("1", "true"), resource_id=resource_id, start=start, end=end,
                                  statuses=(status,) if status else None).limit(MAX_LIST)
-    return {"reservations": [reservation_json(r, user) for r in db.session.scalars(query)]}
+    return jsonify([reservation_json(r, user) for r in db.session.scalars(query)])  # CONTRACT §5: a list
 
 
 @bp.get("/reservations/<int:reservation_id>")
@@ -218,9 +223,7 @@ def get_reservation_api(reservation_id: int) -> Any:
 @bp.post("/reservations/<int:reservation_id>/cancel")
 def cancel_reservation_api(reservation_id: int) -> Any:
     user = api_user()
-    body = request.get_json(silent=True) if request.data else {}
-    if not isinstance(body, dict):
-        raise InvalidInput(_("send a JSON object with Content-Type: application/json"), fields={})
+    body = optional_body()
     reason = optional_text(body, "reason")
     scope = body.get("scope", "one")
     if scope not in ("one", "rest"):
@@ -239,10 +242,7 @@ def cancel_reservation_api(reservation_id: int) -> Any:
 
 def _decide(reservation_id: int, action: Any) -> Any:
     user = api_user()
-    body = request.get_json(silent=True) if request.data else {}
-    if not isinstance(body, dict):
-        raise InvalidInput(_("send a JSON object with Content-Type: application/json"), fields={})
-    reason = optional_text(body, "reason")
+    reason = optional_text(optional_body(), "reason")
     reservation = load_reservation(reservation_id)
     action(user, reservation, reason)
     db.session.commit()

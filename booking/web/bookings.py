@@ -1,6 +1,7 @@
 """Booking pages: the booking panel on a resource page, the booking form, "My bookings"."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
@@ -18,7 +19,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from ..engine.availability import busy_intervals, find_free_slots
 from ..engine.calendars import WEEKDAYS, effective_opening_hours, parse_hours, resource_opening_intervals, zone
-from ..engine.errors import SeriesConflicts, SlotTaken
+from ..engine.errors import SeriesConflicts
 from ..engine.recurrence import cancel_rest_of_series, create_series, parse_recurrence
 from ..engine.reservations import cancel_reservation, create_reservation, get_reservation, status_label
 from ..engine.rules import effective_rules
@@ -175,8 +176,6 @@ def booking_panel(resource: Resource) -> dict[str, Any]:
         form.day.data = date.fromisoformat(day_arg) if day_arg else _first_free_day(panel, tz)
     except ValueError:
         form.day.data = _first_free_day(panel, tz)
-    import re
-
     for name in ("start", "end"):
         value = request.args.get(name, "")
         if re.match(HHMM, value):

@@ -137,8 +137,7 @@ def build_spec() -> dict[str, Any]:
                         _q("resource_id", "one resource", {"type": "integer"}),
                         _q("from", "ending after", TIME), _q("to", "starting before", TIME),
                         _q("status", "one status", {"type": "string"})],
-                    "responses": {"200": _json({"type": "object", "properties": {
-                        "reservations": {"type": "array", "items": _ref("Reservation")}}}, "list"),
+                    "responses": {"200": _json({"type": "array", "items": _ref("Reservation")}, "list, by start time"),
                         "400": _error("bad parameters"), "401": _error("not logged in")}},
             "post": {"summary": "Book a resource (optionally a recurring series)", "operationId": "createReservation",
                      "security": AUTH,
