@@ -202,20 +202,21 @@ _UPDATE = (
 )
 
 
+def _keys_clause(rows: Iterable[dict[str, Any]]) -> Any:
+    """WHERE (platform_id, external_id) is one of the rows' keys; served by the unique index."""
+    by_platform: dict[int, list[str]] = {}
+    for row in rows:
+        by_platform.setdefault(row["platform_id"], []).append(row["external_id"])
+    return or_(*(and_(TABLE.c.platform_id == pid, TABLE.c.external_id.in_(ids)) for pid, ids in by_platform.items()))
+
+
 def _write_batch(run: _Run, batch: list[tuple[int, dict[str, Any], str]]) -> None:
     """Upsert one batch of checked records in the current transaction, then commit."""
-    by_platform: dict[int, list[str]] = {}
-    for _, values, _ in batch:
-        by_platform.setdefault(values["platform_id"], []).append(values["external_id"])
     existing: dict[tuple[int, str], tuple[int, str, str]] = {}
-    if by_platform:
-        condition = or_(*(
-            and_(Resource.platform_id == pid, Resource.external_id.in_(ids)) for pid, ids in by_platform.items()
-        ))
-        query = select(Resource.platform_id, Resource.external_id, Resource.id, Resource.content_hash,
-                       Resource.status).where(condition)
-        for pid, ext, rid, digest, status in db.session.execute(query):
-            existing[(pid, ext)] = (rid, digest, status)
+    query = select(TABLE.c.platform_id, TABLE.c.external_id, TABLE.c.id, TABLE.c.content_hash,
+                   TABLE.c.status).where(_keys_clause(values for _, values, _ in batch))
+    for pid, ext, rid, digest, status in db.session.execute(query):
+        existing[(pid, ext)] = (rid, digest, status)
 
     now = utcnow()
     inserts: list[dict[str, Any]] = []
@@ -234,11 +235,13 @@ def _write_batch(run: _Run, batch: list[tuple[int, dict[str, Any], str]]) -> Non
             run.summary.reactivated += 1
         updates.append({**values, "b_id": rid, "content_hash": digest, "status": "active", "updated_at": now})
 
-    # Core statements on the table: one executemany each (the ORM's bulk paths split rows by
-    # which values are None, and that costs a statement per few rows).
+    # Core statements on the table, one executemany each: the ORM's bulk paths split rows by
+    # which values are None (a statement per few rows), and INSERT … RETURNING turns into huge
+    # multi-row statements that psycopg re-parses every time. The new ids are read back by key.
     changed: list[int] = []
     if inserts:
-        changed.extend(db.session.scalars(insert(TABLE).returning(TABLE.c.id), inserts))
+        db.session.execute(insert(TABLE), inserts)
+        changed.extend(db.session.scalars(select(TABLE.c.id).where(_keys_clause(inserts))))
     if updates:
         db.session.execute(_UPDATE, updates)
         changed.extend(row["b_id"] for row in updates)
