@@ -219,9 +219,43 @@ def _byte_to_length_table() -> list[int]:
 
 @dataclass
 class _SegmentData:
+    """Per-document columns of one segment (immutable, so cached by segment id)."""
+
     rids: list[int]
-    meta: list[tuple]  # (kind, platform, city, category, bookable, orderable, price, updated)
+    facets: dict[str, list[str]]  # kind, platform, city, category
+    bookable: bytes
+    orderable: bytes
+    price: list[float | None]
+    updated: list[float]
+    dead: bytes  # 1 where the segment has no OneStop record (should not happen)
     lengths: dict[str, list[int]] = field(default_factory=dict)
+    _bits: dict[str, dict[str, int]] = field(default_factory=dict)
+    _orders: dict[str, list[tuple]] = field(default_factory=dict)
+
+    def value_bits(self, fname: str) -> dict[str, int]:
+        bits = self._bits.get(fname)
+        if bits is None:
+            per: dict = {}
+            values = self.facets.get(fname) or getattr(self, fname)
+            for d, v in enumerate(values):
+                per.setdefault(v, []).append(d)
+            n = len(self.rids)
+            bits = {v: _bits_from_docs(ds, n) for v, ds in per.items()}
+            self._bits[fname] = bits
+        return bits
+
+    def order(self, name: str) -> list[tuple]:
+        """[(sort key, local docnum)] ascending."""
+        o = self._orders.get(name)
+        if o is None:
+            upd, rids, price = self.updated, self.rids, self.price
+            if name == "newest":
+                o = sorted(((-upd[d], -rids[d]), d) for d in range(len(rids)))
+            else:
+                o = sorted(((price[d] is None, price[d] or 0.0, -upd[d], -rids[d]), d)
+                           for d in range(len(rids)))
+            self._orders[name] = o
+        return o
 
 
 _SEGMENT_CACHE: "OrderedDict[tuple, _SegmentData]" = OrderedDict()
@@ -242,21 +276,22 @@ def _load_segment(seg) -> _SegmentData:
             _SEGMENT_CACHE.move_to_end(key)
             return data
     n = seg.doc_count_all()
-    rids = [-1] * n
-    metas: list[tuple] = [("", "", "", "", False, False, None, 0.0)] * n
+    empty = ["-1", "", "", "", "", "0", "0", "", "0"]
+    rows = [empty] * n
     if n and seg.has_column("meta"):
         col = seg.column_reader("meta")
-        for d, raw in enumerate(col):
-            if not raw:
-                continue
-            parts = raw.decode("utf-8").split("\t")
-            if len(parts) < 9:
-                continue
-            rids[d] = int(parts[0])
-            metas[d] = (parts[1], parts[2], parts[3], parts[4], parts[5] == "1",
-                        parts[6] == "1", float(parts[7]) if parts[7] else None,
-                        float(parts[8] or 0))
-    data = _SegmentData(rids, metas)
+        rows = [(raw.decode("utf-8").split("\t") if raw else empty) for raw in col]
+        rows = [r if len(r) >= 9 else empty for r in rows]
+    cols = list(zip(*rows)) if rows else [()] * 9
+    data = _SegmentData(
+        rids=list(map(int, cols[0])),
+        facets={f: list(cols[i + 1]) for i, f in enumerate(FACETS)},
+        bookable=bytes(map("1".__eq__, cols[5])),
+        orderable=bytes(map("1".__eq__, cols[6])),
+        price=[float(p) if p else None for p in cols[7]],
+        updated=list(map(float, cols[8])),
+        dead=bytes(map("-1".__eq__, cols[0])),
+    )
     with _SEGMENT_CACHE_LOCK:
         _SEGMENT_CACHE[key] = data
         while len(_SEGMENT_CACHE) > 256:
@@ -311,40 +346,40 @@ class _Snapshot:
         self.n = reader.doc_count_all()
         self.live_count = reader.doc_count()
         self.rids: list[int] = []
-        self.values: dict[str, list[int]] = {f: [] for f in FACETS}
-        self.names: dict[str, list[str]] = {f: [] for f in FACETS}
-        ids: dict[str, dict[str, int]] = {f: {} for f in FACETS}
         self.bookable = bytearray()
         self.orderable = bytearray()
         self.price: list[float | None] = []
         self.updated: list[float] = []
         self.live = bytearray(b"\x01") * self.n
         self.segdata: list[tuple[Any, int, _SegmentData]] = []
+        strings: dict[str, list[str]] = {f: [] for f in FACETS}
         for seg, offset in self.leaves:
             data = _load_segment(seg)
             self.segdata.append((seg, offset, data))
             self.rids.extend(data.rids)
-            for fi, fname in enumerate(FACETS):
-                table = ids[fname]
-                names = self.names[fname]
-                out = self.values[fname]
-                for m in data.meta:
-                    v = m[fi]
-                    vid = table.get(v)
-                    if vid is None:
-                        vid = table[v] = len(names)
-                        names.append(v)
-                    out.append(vid)
-            self.bookable.extend(1 if m[4] else 0 for m in data.meta)
-            self.orderable.extend(1 if m[5] else 0 for m in data.meta)
-            self.price.extend(m[6] for m in data.meta)
-            self.updated.extend(m[7] for m in data.meta)
+            for fname in FACETS:
+                strings[fname].extend(data.facets[fname])
+            self.bookable.extend(data.bookable)
+            self.orderable.extend(data.orderable)
+            self.price.extend(data.price)
+            self.updated.extend(data.updated)
             if seg.has_deletions():
                 for d in seg.deleted_docs_set:
                     self.live[offset + d] = 0
-        for d, rid in enumerate(self.rids):
-            if rid < 0:
-                self.live[d] = 0
+            if any(data.dead):
+                for d, dead in enumerate(data.dead):
+                    if dead:
+                        self.live[offset + d] = 0
+        # facet values as small ints (C-speed mapping), names[id] -> value
+        self.names: dict[str, list[str]] = {}
+        self.values: dict[str, list[int]] = {}
+        ids: dict[str, dict[str, int]] = {}
+        for fname in FACETS:
+            names = sorted(set(strings[fname]))
+            table = {v: i for i, v in enumerate(names)}
+            self.names[fname] = names
+            self.values[fname] = list(map(table.__getitem__, strings[fname]))
+            ids[fname] = table
         self.value_ids = ids
         self._rid_to_doc: dict[int, int] | None = None
         self._value_bits: dict[str, dict[int, int]] = {}
@@ -368,36 +403,41 @@ class _Snapshot:
     @property
     def live_bits(self) -> int:
         if self._live_bits is None:
-            self._live_bits = int.from_bytes(
-                bytes(_pack_bits(self.live)), "little")
+            bits = 0
+            live = self.live
+            for seg, offset, data in self.segdata:
+                n = len(data.rids)
+                local = (1 << n) - 1
+                if seg.has_deletions() or any(data.dead):
+                    dead = [d for d in range(n) if not live[offset + d]]
+                    local &= ~_bits_from_docs(dead, n)
+                bits |= local << offset
+            self._live_bits = bits
         return self._live_bits
 
     def value_bits(self, fname: str) -> dict[int, int]:
+        """Facet value id -> bitset of its documents (deleted ones included; callers
+        AND with live bits).  Built from per-segment bitsets cached by segment id."""
         bits = self._value_bits.get(fname)
         if bits is None:
-            per: dict[int, list[int]] = {}
-            live = self.live
-            for d, v in enumerate(self.values[fname]):
-                if live[d]:
-                    per.setdefault(v, []).append(d)
-            bits = {v: _bits_from_docs(ds, self.n) for v, ds in per.items()}
+            table = self.value_ids[fname]
+            bits = {}
+            for seg, offset, data in self.segdata:
+                for value, local in data.value_bits(fname).items():
+                    vid = table[value]
+                    bits[vid] = bits.get(vid, 0) | (local << offset)
             self._value_bits[fname] = bits
         return bits
 
-    def order(self, name: str) -> list[int]:
-        """Live docnums sorted for browsing: "newest" or "price" (no price last)."""
-        o = self._order.get(name)
-        if o is None:
-            live = self.live
-            docs = [d for d in range(self.n) if live[d]]
-            if name == "newest":
-                upd = self.updated
-                docs.sort(key=lambda d: (-upd[d], -self.rids[d]))
-            else:
-                price = self.price
-                docs.sort(key=lambda d: (price[d] is None, price[d] or 0.0, -self.updated[d]))
-            o = self._order[name] = docs
-        return o
+    def order(self, name: str) -> Iterator[int]:
+        """Docnums for browsing, "newest" first or by "price" (no price last): a lazy merge
+        of per-segment orders cached by segment id.  Callers skip deleted documents."""
+        def shifted(pairs: list[tuple], offset: int) -> Iterator[tuple]:
+            for key, d in pairs:
+                yield key, offset + d
+
+        parts = [shifted(data.order(name), offset) for seg, offset, data in self.segdata]
+        return (d for _key, d in heapq.merge(*parts))
 
     # -- spelling
 
@@ -1035,12 +1075,11 @@ def _filter_bits(snap: _Snapshot, conds, flags, max_price, only, exclude) -> int
             acc |= vb.get(v, 0)
         bits &= acc
     for arr, want in flags:
-        key = ("bookable" if arr is snap.bookable else "orderable", want)
-        cached = snap._value_bits.get(key)  # type: ignore[arg-type]
-        if cached is None:
-            cached = _bits_from_docs((d for d in range(snap.n) if arr[d] == want), snap.n)
-            snap._value_bits[key] = cached  # type: ignore[index]
-        bits &= cached
+        fname = "bookable" if arr is snap.bookable else "orderable"
+        acc = 0
+        for seg, offset, data in snap.segdata:
+            acc |= data.value_bits(fname).get(want, 0) << offset
+        bits &= acc
     if max_price is not None:
         bits &= _bits_from_docs((d for d, p in enumerate(snap.price)
                                  if p is not None and p <= max_price), snap.n)

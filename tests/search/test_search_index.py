@@ -151,6 +151,18 @@ def test_sorting_by_price_and_newest(index):
     assert ids(newest)[0] == 1
 
 
+def test_browsing_across_segments_after_changes(index):
+    # several commits make several segments; browsing merges their orders
+    index.add([doc(60, "新仪器 A", updated_at="2025-01-01T00:00:00+08:00")])
+    index.add([doc(61, "新仪器 B", updated_at="2025-02-01T00:00:00+08:00", price=hour(1))])
+    index.delete([5])
+    result = index.search("", per_page=20)
+    assert ids(result)[:3] == [61, 60, 1]
+    assert 5 not in ids(result) and result.total == len(FIXTURE) + 1
+    assert ids(index.search("", sort="price"))[0] == 61
+    assert result.facets["kind"]["testing_service"] == 1
+
+
 def test_pagination(index):
     pages = [ids(index.search("", page=p, per_page=3)) for p in (1, 2, 3, 4)]
     flat = [i for p in pages for i in p]
