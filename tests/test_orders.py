@@ -470,3 +470,31 @@ def test_openapi_describes_the_order_endpoints(client, app):
     refs = set(re.findall(r'"#/components/schemas/(\w+)"', json.dumps(spec)))
     assert refs <= set(spec["components"]["schemas"])
     assert set(spec["paths"]["/orders/{order_id}/accept"]["post"]["responses"]) >= {"200", "403", "409"}
+
+
+def test_two_clicks_at_once_make_one_step(app, auth, world):
+    """Staff press "samples received" twice at the same moment: one step, one event, one mail."""
+    import threading
+
+    order_id = at_status(world, "accepted").id
+    headers = auth.token(world.staff.email)
+    threads_n = 6
+    barrier = threading.Barrier(threads_n)
+    codes: list[int] = []
+    lock = threading.Lock()
+
+    def attempt() -> None:
+        own_client = app.test_client()  # a request in a thread gets its own app context and session
+        barrier.wait(timeout=60)
+        response = own_client.post(f"/api/v1/orders/{order_id}/receive", json={}, headers=headers)
+        with lock:
+            codes.append(response.status_code)
+
+    threads = [threading.Thread(target=attempt) for _ in range(threads_n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert sorted(codes) == [200] + [409] * (threads_n - 1)
+    assert [e[0] for e in events_of(order_id)] == ["submit", "receive"]
+    assert [k for k, _ in mails()].count("order_receive") == 1

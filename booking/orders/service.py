@@ -148,9 +148,21 @@ def allowed_actions(order: Order, user: User | None) -> list[str]:
     return actions
 
 
-def get_order(order_id: int, user: User) -> Order:
-    """An order the user may see: NotFound when there is none, Forbidden when it is not theirs."""
-    order = db.session.get(Order, order_id)
+def lock_for_write() -> None:
+    """SQLite: take the write lock now (BEGIN IMMEDIATE), so two steps on one order cannot both
+    read the old status; the other writer waits (busy_timeout). PostgreSQL locks the order's row
+    instead (SELECT … FOR UPDATE in get_order)."""
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def get_order(order_id: int, user: User, *, for_update: bool = False) -> Order:
+    """An order the user may see: NotFound when there is none, Forbidden when it is not theirs.
+    `for_update`: about to change it, so read it under a lock (two clicks make one step)."""
+    if for_update:
+        lock_for_write()
+    order = db.session.get(Order, order_id, with_for_update=True if for_update else None)
     if order is None:
         raise NotFound(_("There is no order %(id)s.", id=order_id))
     if not can_view(order, user):

@@ -143,7 +143,7 @@ def order_action(order_id: int, action: str) -> Any:
     user = api_user()
     if action not in service.ACTIONS:
         raise NotFound(_("Unknown action: %(a)s. Use one of %(all)s.", a=action[:30], all=", ".join(service.ACTIONS)))
-    order = service.get_order(order_id, user)
+    order = service.get_order(order_id, user, for_update=True)
     body = request.get_json(silent=True) if request.data else {}
     if not isinstance(body, dict):
         raise InvalidInput(_("send a JSON object with Content-Type: application/json"), fields={})

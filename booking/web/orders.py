@@ -167,9 +167,9 @@ def staff_list() -> Any:
 
 # --- one order ---------------------------------------------------------------------------------
 
-def _load(order_id: int) -> Order:
+def _load(order_id: int, for_update: bool = False) -> Order:
     try:
-        return service.get_order(order_id, current_user)
+        return service.get_order(order_id, current_user, for_update=for_update)
     except NotFound:
         abort(404)
     except Forbidden:
@@ -204,7 +204,7 @@ def detail(order_id: int) -> Any:
 def act(order_id: int, action: str) -> Any:
     if action not in service.ACTIONS:
         abort(404)
-    order = _load(order_id)
+    order = _load(order_id, for_update=True)
     form_class = {"quote": QuoteForm, "issue": ReportForm, "cancel": CancelForm}.get(action, NoteForm)
     form = form_class(prefix=action)
     if not form.validate_on_submit():
