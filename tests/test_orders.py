@@ -498,3 +498,22 @@ def test_two_clicks_at_once_make_one_step(app, auth, world):
     assert sorted(codes) == [200] + [409] * (threads_n - 1)
     assert [e[0] for e in events_of(order_id)] == ["submit", "receive"]
     assert [k for k, _ in mails()].count("order_receive") == 1
+
+
+def test_a_step_that_fails_after_the_upload_leaves_no_file(app, world, monkeypatch):
+    """The report is written before the step commits; if the step then fails, the file goes too."""
+    from booking.orders import files as order_files
+    from booking.orders import issue_report, mails as order_mails
+
+    order = at_status(world, "testing")
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("mail template broke")
+
+    monkeypatch.setattr(order_mails, "queue_order_mails", broken)
+    with pytest.raises(RuntimeError):
+        issue_report(order, world.staff, order_files.Upload("report.pdf", PDF))
+    assert len(uploads(app)) == 1  # written, not yet committed
+    db.session.rollback()
+    assert uploads(app) == []
+    assert db.session.get(Order, order.id).status == "testing"

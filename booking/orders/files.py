@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from ..engine.text import _
 from ..errors import InvalidInput
@@ -134,12 +136,31 @@ def store_file(order: Order, kind: str, upload: Upload, actor: User, content_typ
         out.flush()
         os.fsync(out.fileno())
     os.replace(partial, target)
+    db.session.info.setdefault(NEW_FILES, []).append(target)  # removed again if the work rolls back
     record = OrderFile(order=order, kind=kind, original_name=clean_name(upload.filename), stored_name=stored,
                        content_type=content_type, size=len(upload.data), uploaded_by_id=actor.id,
                        created_at=utcnow())
     db.session.add(record)
     db.session.flush()
     return record
+
+
+NEW_FILES = "orders_new_files"
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_new_files(session: Session) -> None:
+    session.info.pop(NEW_FILES, None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _remove_new_files(session: Session) -> None:
+    """A file written for a step that did not commit belongs to no order: remove it."""
+    for path in session.info.pop(NEW_FILES, []):
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass
 
 
 def file_path(record: OrderFile) -> Path:
