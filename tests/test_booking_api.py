@@ -1,6 +1,8 @@
 """The reservations API (CONTRACT §5), the iCalendar feeds and the OpenAPI description."""
 from __future__ import annotations
 
+import json
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -8,11 +10,18 @@ import icalendar
 import pytest
 
 from booking.extensions import db
-from conftest import csrf_token
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 BERLIN = ZoneInfo("Europe/Berlin")
 
+
+
+def csrf_token(client, path: str) -> str:
+    """The CSRF token a browser would send, read from the page's <meta name="csrf-token">."""
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'<meta name="csrf-token" content="([^"]+)"', html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
 
 def day_after(days: int, hour: int, minute: int = 0, tz: ZoneInfo = SHANGHAI) -> datetime:
     d = datetime.now(tz).date() + timedelta(days=days)
@@ -271,8 +280,5 @@ def test_openapi_describes_all_of_section_5(client):
     assert expected <= present
     assert set(spec["paths"]["/reservations"]["post"]["responses"]) >= {"201", "401", "409", "422"}
     # Every $ref points at a schema that exists.
-    import json
-    import re
-
     refs = set(re.findall(r'"#/components/schemas/(\w+)"', json.dumps(spec)))
     assert refs <= set(spec["components"]["schemas"])

@@ -13,9 +13,9 @@ import pytest
 from booking import create_app
 from booking.extensions import db
 from booking.models import Platform, Resource
-from conftest import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "a long browser-test password"
 SHOTS = Path(os.environ.get("ONESTOP_SCREENSHOTS", "/tmp/onestop-screenshots"))
 pytestmark = pytest.mark.browser
 
