@@ -81,6 +81,11 @@ def create(resource_id: int) -> Any:
     resource = db.session.get(Resource, resource_id)
     if resource is None:
         abort(404)
+    try:
+        service.check_orderable(resource)
+    except Conflict as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("main.resource", resource_id=resource.id), 303)
     form = OrderForm()
     form_ok = form.validate_on_submit()
     needed_by = form.needed_by.data if form.needed_by.data is not None else form.turnaround_days.data
