@@ -850,10 +850,9 @@ def open_index(path: str | os.PathLike, **kwargs) -> Index:
 # --------------------------------------------------------------------------------------
 # Searching
 
-KIND_BOOST = 1.6
+KIND_BOOST = 2.0
 CITY_BOOST = 1.25
 MISSING_PENALTY = 0.35
-SYNONYM_WEIGHT = 0.7
 OPTIONAL_WEIGHT = 0.3
 
 
