@@ -140,12 +140,7 @@ def allowed_actions(order: Order, user: User | None) -> list[str]:
     """The actions `user` may take on `order` now (for buttons and the API's `actions`)."""
     if user is None:
         return []
-    actions = [name for name, step in STEPS.items() if order.status in step.sources and _has_right(order, user, step.who)]
-    if (is_orderer(order, user) and order.status in USER_CANCELLABLE) or (
-        is_platform_staff(order, user) and order.status in STAFF_CANCELLABLE
-    ):
-        actions.append("cancel")
-    return actions
+    return [action for action in ACTIONS if refusal(order, user, action) is None]
 
 
 def lock_for_write() -> None:
@@ -341,18 +336,35 @@ def place_order(user: User, resource: Resource, draft: OrderDraft, attachment: U
     return order
 
 
+def refusal(order: Order, actor: User, action: str) -> Forbidden | Conflict | None:
+    """Why `actor` may not take `action` on `order` now (the right first, then the status), or None."""
+    if action == "cancel":
+        orderer, staff = is_orderer(order, actor), is_platform_staff(order, actor)
+        if not orderer and not staff:
+            return Forbidden(_("This order is not yours."))
+        if (orderer and order.status in USER_CANCELLABLE) or (staff and order.status in STAFF_CANCELLABLE):
+            return None
+        if orderer and order.status in STAFF_CANCELLABLE:
+            return Conflict(_("The samples have been received: ask the platform to cancel the order."))
+    else:
+        step = STEPS[action]
+        if not _has_right(order, actor, step.who):
+            if step.who == "staff":
+                return Forbidden(_("Only staff of this resource's platform may do that."))
+            if step.who == "orderer":
+                return Forbidden(_("Only the person who placed the order may do that."))
+            return Forbidden(_("This order is not yours."))
+        if order.status in step.sources:
+            return None
+    return Conflict(_("You cannot %(action)s an order that is %(status)s.",
+                      action=_action_verb(action), status=status_label(order.status).lower()))
+
+
 def _step(order: Order, actor: User, action: str) -> str:
     """Check the actor's right, then the status; return the status it leaves."""
-    step = STEPS[action]
-    if not _has_right(order, actor, step.who):
-        if step.who == "staff":
-            raise Forbidden(_("Only staff of this resource's platform may do that."))
-        if step.who == "orderer":
-            raise Forbidden(_("Only the person who placed the order may do that."))
-        raise Forbidden(_("This order is not yours."))
-    if order.status not in step.sources:
-        raise Conflict(_("You cannot %(action)s an order that is %(status)s.",
-                         action=_action_verb(action), status=status_label(order.status).lower()))
+    error = refusal(order, actor, action)
+    if error is not None:
+        raise error
     return order.status
 
 
@@ -429,19 +441,11 @@ def cancel_order(order: Order, actor: User, reason: Any = "", now: datetime | No
     """The orderer may cancel until the samples are received; the platform's staff until the
     report is issued, giving a reason."""
     now = now or utcnow()
-    orderer, staff = is_orderer(order, actor), is_platform_staff(order, actor)
-    if not orderer and not staff:
-        raise Forbidden(_("This order is not yours."))
-    before = order.status
-    if orderer and before in USER_CANCELLABLE:
+    before = _step(order, actor, "cancel")
+    if is_orderer(order, actor) and before in USER_CANCELLABLE:
         text = _note(reason, "reason")
-    elif staff and before in STAFF_CANCELLABLE:
-        text = _note(reason, "reason", required=True)
-    elif orderer and before in STAFF_CANCELLABLE:
-        raise Conflict(_("The samples have been received: ask the platform to cancel the order."))
     else:
-        raise Conflict(_("You cannot %(action)s an order that is %(status)s.",
-                         action=_action_verb("cancel"), status=status_label(before).lower()))
+        text = _note(reason, "reason", required=True)
     order.status = "cancelled"
     order.cancel_reason = text
     _record(order, actor, "cancel", before, text, now)

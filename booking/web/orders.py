@@ -210,6 +210,10 @@ def act(order_id: int, action: str) -> Any:
     if action not in service.ACTIONS:
         abort(404)
     order = _load(order_id, for_update=True)
+    refused = service.refusal(order, current_user, action)
+    if refused is not None:  # e.g. a page left open while the order moved on
+        flash(refused.message, "error")
+        return _render_detail(order, status=refused.status)
     form_class = {"quote": QuoteForm, "issue": ReportForm, "cancel": CancelForm}.get(action, NoteForm)
     form = form_class(prefix=action)
     if not form.validate_on_submit():
