@@ -80,7 +80,7 @@ def test_bad_entries_are_rejected_with_index_and_reason(app):
         (3, "missing code"),
         (4, "not a JSON object"),
         (5, "duplicate code 'OK1'"),
-        (6, "bad opening_hours: mon 18:00-08:00 ends before it starts"),
+        (6, "bad opening_hours: mon 18:00-08:00 must end after it starts"),
         (7, "bad code 'BAD CODE': letters, digits, - and _, at most 32"),
     ]
     assert set(platforms()) == {"OK1", "OK2"}

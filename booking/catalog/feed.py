@@ -100,7 +100,7 @@ def _minutes(text: Any, *, end: bool) -> int:
     if isinstance(text, str):
         if end and text == "24:00":
             return 24 * 60
-        match = _TIME.match(text)
+        match = _TIME.fullmatch(text)
         if match:
             return int(match.group(1)) * 60 + int(match.group(2))
     raise ValueError(f"{_short(text)} is not a time HH:MM")
@@ -127,7 +127,7 @@ def parse_opening_hours(value: Any) -> dict[str, list[list[str]]] | None:
             except ValueError as exc:
                 raise BadRecord(f"bad opening_hours: {day}: {exc}") from None
             if start >= stop:
-                raise BadRecord(f"bad opening_hours: {day} {interval[0]}-{interval[1]} ends before it starts")
+                raise BadRecord(f"bad opening_hours: {day} {interval[0]}-{interval[1]} must end after it starts")
             spans.append((start, stop, interval))
         spans.sort(key=lambda span: span[0])
         for before, after in zip(spans, spans[1:]):
