@@ -655,7 +655,7 @@ class Index:
         self._target: str | None = None
         self._searcher = None
         self._snapshot: _Snapshot | None = None
-        self.needs_rebuild = False
+        self._needs_rebuild = False
         self.reason: str | None = None
         self._open()
 
@@ -681,7 +681,7 @@ class Index:
             else:
                 problem = _check_whoosh_folder(path)
         if problem:
-            self.needs_rebuild = True
+            self._needs_rebuild = True
             self.reason = problem
             if path.is_dir() and not path.is_symlink() and not any(path.iterdir()):
                 path.rmdir()
@@ -702,8 +702,19 @@ class Index:
         self._snapshot = None
         marker = _read_marker(Path(target))
         if marker and marker.get("schema_version") == SCHEMA_VERSION and marker.get("built"):
-            self.needs_rebuild = False
+            self._needs_rebuild = False
             self.reason = None
+
+    @property
+    def needs_rebuild(self) -> bool:
+        """True when the folder was missing, damaged, or built by another schema version or
+        synonym table: the index may lack documents and should be rebuilt.  Becomes False
+        once a rebuild (by any process) has been swapped in."""
+        with self._lock:
+            target = os.path.realpath(self.path)
+            if target != self._target and os.path.isdir(target):
+                self._reopen()
+            return self._needs_rebuild
 
     def _current(self) -> _Snapshot:
         """Refresh cheaply: follow a swapped folder, else ``searcher.refresh()``."""

@@ -264,6 +264,7 @@ def test_deleted_folder_needs_rebuild_and_heals(tmp_path, index):
     assert broken.needs_rebuild
     assert broken.search("SEM").total == 0
     rebuild(path, FIXTURE)
+    assert not broken.needs_rebuild  # the open object sees the swap
     healed = open_index(path)
     assert not healed.needs_rebuild
     assert {1, 2} <= set(ids(healed.search("SEM")))
