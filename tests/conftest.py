@@ -6,7 +6,6 @@ copy (a fresh SQLite file, or truncated PostgreSQL tables in a schema of its own
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
@@ -22,9 +21,9 @@ from flask.testing import FlaskClient
 from booking import create_app
 from booking.extensions import db
 from booking.models import Platform, Resource, User
+from support import PASSWORD, AuthActions, csrf_token  # noqa: F401  (re-exported for old imports)
 
 PG_URL = os.environ.get("ONESTOP_TEST_DATABASE_URL")
-PASSWORD = "correct horse battery"
 # CI sets this: there, a skipped PostgreSQL or browser test fails the run instead of hiding.
 REQUIRE_ALL = os.environ.get("ONESTOP_TEST_REQUIRE_ALL") == "1"
 _skipped: list[str] = []
@@ -141,36 +140,6 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def runner(app: Flask) -> Any:
     return app.test_cli_runner()
-
-
-CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
-
-
-def csrf_token(client: FlaskClient, path: str) -> str:
-    """Read the CSRF token from a page's form, as a browser would."""
-    html = client.get(path).get_data(as_text=True)
-    match = CSRF_RE.search(html) or re.search(r'<meta name="csrf-token" content="([^"]+)"', html)
-    assert match, f"no CSRF token on {path}"
-    return next(g for g in match.groups() if g)
-
-
-class AuthActions:
-    def __init__(self, client: FlaskClient) -> None:
-        self.client = client
-
-    def login(self, email: str, password: str = PASSWORD) -> Any:
-        token = csrf_token(self.client, "/login")
-        return self.client.post("/login", data={"email": email, "password": password, "csrf_token": token})
-
-    def logout(self) -> Any:
-        token = csrf_token(self.client, "/account")
-        return self.client.post("/logout", data={"csrf_token": token})
-
-    def token(self, email: str, password: str = PASSWORD) -> dict[str, str]:
-        """An API Authorization header for the account."""
-        response = self.client.post("/api/v1/tokens", json={"email": email, "password": password})
-        assert response.status_code == 201, response.get_json()
-        return {"Authorization": f"Bearer {response.get_json()['token']}"}
 
 
 @pytest.fixture

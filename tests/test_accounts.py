@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from conftest import PASSWORD, csrf_token
+from support import PASSWORD, csrf_token
 
 from booking.extensions import db
 from booking.models import ApiToken, User

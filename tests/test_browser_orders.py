@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PASSWORD
+from support import PASSWORD
 
 from booking import create_app
 from booking.extensions import db

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PASSWORD
+from support import PASSWORD
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from conftest import AuthActions, csrf_token
+from support import AuthActions, csrf_token
 from sqlalchemy import select
 from test_orders import PDF, PNG, events_of, mails, uploads, world  # noqa: F401  (world: a fixture)
 
