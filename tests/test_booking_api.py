@@ -282,3 +282,14 @@ def test_openapi_describes_all_of_section_5(client):
     # Every $ref points at a schema that exists.
     refs = set(re.findall(r'"#/components/schemas/(\w+)"', json.dumps(spec)))
     assert refs <= set(spec["components"]["schemas"])
+
+
+@pytest.mark.parametrize("day, offset", [("2027-03-28", "+02:00"), ("2027-10-31", "+01:00")])
+def test_availability_across_daylight_saving_in_berlin(client, make_platform, make_resource, day, offset):
+    platform = make_platform(timezone="Europe/Berlin")
+    resource = make_resource(platform=platform, booking_rules={"max_advance_days": 1000},
+                             opening_hours={d: [["08:00", "18:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")})
+    next_day = (datetime.fromisoformat(day) + timedelta(days=1)).date().isoformat()
+    response = client.get(f"/api/v1/resources/{resource.id}/availability", query_string={"from": day, "to": next_day})
+    assert response.status_code == 200
+    assert response.get_json()["slots"] == [{"start": f"{day}T08:00:00{offset}", "end": f"{day}T18:00:00{offset}"}]
