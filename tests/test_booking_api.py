@@ -10,18 +10,11 @@ import icalendar
 import pytest
 
 from booking.extensions import db
+from support import csrf_token
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 BERLIN = ZoneInfo("Europe/Berlin")
 
-
-
-def csrf_token(client, path: str) -> str:
-    """The CSRF token a browser would send, read from the page's <meta name="csrf-token">."""
-    html = client.get(path).get_data(as_text=True)
-    match = re.search(r'<meta name="csrf-token" content="([^"]+)"', html)
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
 
 def day_after(days: int, hour: int, minute: int = 0, tz: ZoneInfo = SHANGHAI) -> datetime:
     d = datetime.now(tz).date() + timedelta(days=days)

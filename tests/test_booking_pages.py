@@ -11,19 +11,12 @@ import sqlalchemy as sa
 from flask import g
 
 from booking.extensions import db
+from support import csrf_token
 from booking.models import Closure, Maintenance, Reservation
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 WEEKDAY_HOURS = {d: [["08:30", "12:00"], ["13:30", "17:30"]] for d in ("mon", "tue", "wed", "thu", "fri")}
 
-
-
-def csrf_token(client, path: str) -> str:
-    """The CSRF token a browser would send, read from the page's <meta name="csrf-token">."""
-    html = client.get(path).get_data(as_text=True)
-    match = re.search(r'<meta name="csrf-token" content="([^"]+)"', html)
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
 
 def next_monday() -> date:
     today = datetime.now(SHANGHAI).date()
