@@ -98,15 +98,11 @@ def week_panel(resource: Resource, monday: date) -> dict[str, Any]:
     opening = resource_opening_intervals(resource, start, end)
     free = find_free_slots(resource, start, end)
     busy = busy_intervals(resource, start, end)
-    mine: set[int] = set()
-    if current_user.is_authenticated:
-        ids = [b.ref for b in busy if b.kind == "reservation"]
-        if ids:
-            mine = set(db.session.scalars(select(Reservation.id).where(
-                Reservation.id.in_(ids), Reservation.user_id == current_user.id)))
+    booked_ids = [b.ref for b in busy if b.kind == "reservation"]
+    reservations = {r.id: r for r in db.session.scalars(
+        select(Reservation).where(Reservation.id.in_(booked_ids)))} if booked_ids else {}
+    viewer_id = current_user.id if current_user.is_authenticated else None
     first_hour, last_hour = shown_hours(resource)
-    reservations = {r.id: r for r in db.session.scalars(select(Reservation).where(
-        Reservation.id.in_([b.ref for b in busy if b.kind == "reservation"])))} if busy else {}
     days = []
     for offset in range(7):
         d = monday + timedelta(days=offset)
@@ -136,7 +132,7 @@ def week_panel(resource: Resource, monday: date) -> dict[str, Any]:
                 r = reservations.get(b.ref)
                 if r is None:
                     continue
-                kind = "mine" if b.ref in mine else ("pending" if r.status == "pending" else "booked")
+                kind = "mine" if r.user_id == viewer_id else ("pending" if r.status == "pending" else "booked")
                 add(kind, r.start, r.end, _("Your booking") if kind == "mine" else _("Booked"))
             else:
                 add(b.kind, b.start, b.end, _("Closed") if b.kind == "closure" else _("Maintenance"))
@@ -146,7 +142,7 @@ def week_panel(resource: Resource, monday: date) -> dict[str, Any]:
         "hours": list(range(first_hour, last_hour, 2 if last_hour - first_hour > 12 else 1)),
         "sunday": monday + timedelta(days=6),
         "prev": (monday - timedelta(days=7)).isoformat(), "next": (monday + timedelta(days=7)).isoformat(),
-        "this_week": week_start(None, tz).isoformat(), "rules": effective_rules(resource),
+        "rules": effective_rules(resource),
     }
 
 
@@ -157,8 +153,9 @@ def shown_hours(resource: Resource) -> tuple[int, int]:
     if week is None:
         return 0, 24
     spans = [span for day in week for span in day]
-    first = min((s.hour for s, _ in spans), default=8)
-    last = max((24 if e is None else e.hour + (1 if e.minute else 0) for _, e in spans), default=18)
+    first = min((opens.hour for opens, _closes in spans), default=8)
+    last = max((24 if closes is None else closes.hour + (1 if closes.minute else 0) for _opens, closes in spans),
+               default=18)
     return min(first, 8), max(last, 18)
 
 
@@ -187,10 +184,11 @@ def booking_panel(resource: Resource) -> dict[str, Any]:
 
 
 def _first_free_day(panel: dict[str, Any], tz: str) -> date:
+    """The first day of the shown week with free time, else the week's first day not yet past."""
     for day in panel["days"]:
         if day.free:
             return day.date
-    return panel["monday"]
+    return max(panel["monday"], utcnow().astimezone(zone(tz)).date())
 
 
 def _first_free_times(panel: dict[str, Any]) -> tuple[str, str]:
