@@ -195,6 +195,8 @@ def test_buffers_keep_bookings_apart(lab, make_user):
     free = find_free_slots(resource, sh(2027, 3, 8), sh(2027, 3, 9), now=NOW)
     # 08:30–09:30 and 10:00–11:00 booked, each needing 30 minutes around it; the afternoon is open.
     assert [(s.strftime("%H:%M"), e.strftime("%H:%M")) for s, e in free] == [("11:30", "12:00"), ("13:30", "17:30")]
+    # What availability offers can be booked: right after the buffer.
+    assert book(other, resource, sh(2027, 3, 8, 11, 30), sh(2027, 3, 8, 12)).status == "confirmed"
 
 
 def test_horizon_and_notice_cut_availability(lab):

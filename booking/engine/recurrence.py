@@ -133,7 +133,7 @@ def plan_series(user: User, resource: Resource, start: datetime, end: datetime, 
         occurrence = Occurrence(s, e)
         try:
             check_rules(resource, s, e, now, rules)
-            other = find_conflict(resource.id, s - buffer, e + buffer)
+            other = find_conflict(resource.id, s, e + buffer)
             if other is not None:
                 raise SlotTaken(_("Taken: another booking holds %(span)s.",
                                   span=describe(other.start, other.end, resource.platform.timezone)))

@@ -140,8 +140,7 @@ def create_reservation(user: User, resource: Resource, start: datetime, end: dat
     block_start, block_end = start, end + timedelta(minutes=rules.buffer_minutes)
 
     lock_calendar()
-    buffer = timedelta(minutes=rules.buffer_minutes)
-    other = find_conflict(resource.id, block_start - buffer, block_end)
+    other = find_conflict(resource.id, block_start, block_end)  # the very test the constraint makes
     if other is not None:
         raise _slot_taken(resource, other, start, end, now)
 
@@ -163,7 +162,7 @@ def create_reservation(user: User, resource: Resource, start: datetime, end: dat
             if getattr(exc.orig, "sqlstate", None) != EXCLUSION_VIOLATION:
                 raise
             # A rival's booking was committed first. Name its interval.
-            other = find_conflict(resource.id, block_start - buffer, block_end)
+            other = find_conflict(resource.id, block_start, block_end)
             if other is None:  # the rival was cancelled in the meantime: still refuse, honestly
                 raise SlotTaken(_("That time was just taken by someone else; please choose another."),
                                 conflict=span_json(start, end, resource.platform.timezone)) from None
