@@ -20,6 +20,7 @@ runs come back again and again, which makes indexing several times faster.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import threading
 import unicodedata
@@ -109,44 +110,84 @@ def _user_words() -> list[str]:
 _INTENT_SUFFIXES = ("检测", "测试", "检验", "服务", "标准", "专利", "预约", "送检", "送样")
 
 
-def get_jieba():
-    """Our own jieba.Tokenizer (not jieba's global one), initialised on first use."""
+class Segmenter:
+    """Chinese word segmentation with OneStop's domain words, precise mode, HMM off.
+
+    Two interchangeable backends with the same dictionary and the same cuts: ``rjieba``
+    (jieba's Rust port, about 20 times faster) when installed, else ``jieba``.  The backend's
+    name is part of the index fingerprint, so an index built with one and searched with the
+    other is reported as needing a rebuild rather than silently matching less.
+    """
+
+    def __init__(self, backend: str | None = None):
+        backend = backend or os.environ.get("ONESTOP_SEGMENTER", "auto")
+        self.name = "jieba"
+        if backend in ("auto", "rjieba"):
+            try:
+                import rjieba  # noqa: F401
+
+                self.name = "rjieba"
+            except ImportError:
+                if backend == "rjieba":
+                    raise
+        if self.name == "rjieba":
+            import rjieba
+
+            self._rj = rjieba.Jieba()
+            self.cut = lambda text: self._rj.cut(text, hmm=False)
+            self.has_word = self._rj.has_word
+            suggest = self._rj.suggest_freq
+            add = lambda w, f: self._rj.add_word(w, f, None)  # noqa: E731
+        else:
+            import jieba
+
+            jieba.setLogLevel(logging.WARNING)
+            logging.getLogger("jieba").setLevel(logging.WARNING)
+            tk = jieba.Tokenizer()
+            tk.initialize()
+            self._tk = tk
+            self.cut = lambda text: list(tk.cut(text, HMM=False))
+            self.has_word = lambda w: bool(tk.FREQ.get(w))
+            suggest = lambda w: tk.suggest_freq(w, False)  # noqa: E731
+            add = lambda w, f: tk.add_word(w, freq=f)  # noqa: E731
+        for word in _user_words():
+            if self.has_word(word):
+                continue
+            if len(word) > 4 and all(len(p) > 1 for p in self.cut(word)):
+                continue  # 扫描电子显微镜 stays 扫描 + 电子显微镜
+            add(word, max(suggest(word), 50))
+
+
+def get_segmenter() -> Segmenter:
+    """The process's segmenter, initialised on first use (never at import time)."""
     global _jieba_tokenizer
     if _jieba_tokenizer is None:
         with _JIEBA_LOCK:
             if _jieba_tokenizer is None:
-                import jieba
-
-                jieba.setLogLevel(logging.WARNING)
-                logging.getLogger("jieba").setLevel(logging.WARNING)
-                tk = jieba.Tokenizer()
-                tk.initialize()
-                for word in _user_words():
-                    if tk.FREQ.get(word, 0):
-                        continue
-                    if len(word) > 4:
-                        pieces = list(tk.cut(word, HMM=False))
-                        if all(len(p) > 1 for p in pieces):
-                            continue  # 扫描电子显微镜 stays 扫描 + 电子显微镜
-                    tk.add_word(word, freq=max(tk.suggest_freq(word, False), 50))
-                _jieba_tokenizer = tk
+                _jieba_tokenizer = Segmenter()
     return _jieba_tokenizer
+
+
+get_jieba = get_segmenter  # older name
+
+
+def segmenter_name() -> str:
+    return get_segmenter().name
 
 
 @lru_cache(maxsize=200_000)
 def _cjk_query(run: str) -> tuple[str, ...]:
-    tk = get_jieba()
-    return tuple(w for w in tk.cut(run, HMM=False)
-                 if w.strip() and w not in CHINESE_INDEX_STOP)
+    seg = get_segmenter()
+    return tuple(w for w in seg.cut(run) if w.strip() and w not in CHINESE_INDEX_STOP)
 
 
 @lru_cache(maxsize=200_000)
 def _cjk_index(run: str) -> tuple[str, ...]:
     """Precise words plus every dictionary word (two characters or more) inside them."""
-    tk = get_jieba()
-    freq = tk.FREQ
+    seg = get_segmenter()
+    has_word = seg.has_word
     out: list[str] = []
-    for word in tk.cut(run, HMM=False):
+    for word in seg.cut(run):
         n = len(word)
         if n == 1 and word in CHINESE_INDEX_STOP:
             continue
@@ -154,7 +195,7 @@ def _cjk_index(run: str) -> tuple[str, ...]:
             for size in range(2, n):
                 for i in range(0, n - size + 1):
                     sub = word[i : i + size]
-                    if freq.get(sub):
+                    if has_word(sub):
                         out.append(sub)
         out.append(word)
     return tuple(out)

@@ -34,7 +34,7 @@ from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
 from whoosh.columns import VarBytesColumn
 from whoosh.index import LockError
 
-from .analysis import SpellingAnalyzer, WeightedAnalyzer, get_jieba, weighted_text
+from .analysis import SpellingAnalyzer, WeightedAnalyzer, get_segmenter, weighted_text
 from .highlight import make_snippet
 from .planner import Plan, Unit, plan_query
 from .spelling import Corrector
@@ -551,7 +551,7 @@ def analyzer_fingerprint() -> str:
 
     from . import analysis
 
-    h = hashlib.sha1()
+    h = hashlib.sha1(analysis.segmenter_name().encode())
     for p in (analysis._SYNONYM_FILE, analysis._DICT_FILE):
         if p.exists():
             h.update(p.read_bytes())
@@ -802,7 +802,7 @@ class Index:
         if not docs:
             return 0
         fields = [doc_to_fields(d) for d in docs]
-        get_jieba()
+        get_segmenter()
         with self._writer(timeout) as w:
             for f in fields:
                 w.update_document(**f)
@@ -1156,7 +1156,7 @@ def rebuild(
     gen = _new_generation_dir(path)
     try:
         ix = whoosh_index.create_in(str(gen), make_schema())
-        get_jieba()  # load once in the parent; forked writers inherit it
+        get_segmenter()  # load once in the parent; forked writers inherit it
         if procs is None:
             procs = min(2, os.cpu_count() or 1)
             if total is not None and total < 2000:
