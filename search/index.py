@@ -677,7 +677,8 @@ class Index:
                 problem = (f"index schema version {marker.get('schema_version')} "
                            f"!= {SCHEMA_VERSION}")
             elif marker.get("analyzer") != analyzer_fingerprint():
-                problem = "synonym table or dictionary changed since the index was built"
+                problem = ("synonym table, dictionary or segmenter changed since the index was "
+                           "built")
             else:
                 problem = _check_whoosh_folder(path)
         if problem:

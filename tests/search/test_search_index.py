@@ -304,6 +304,15 @@ def test_schema_version_mismatch_needs_rebuild(tmp_path, index):
     assert not open_index(path).needs_rebuild
 
 
+def test_other_segmenter_or_synonym_table_needs_rebuild(tmp_path, index, monkeypatch):
+    import search.analysis
+
+    other = "jieba" if search.analysis.segmenter_name() == "rjieba" else "rjieba"
+    monkeypatch.setattr(search.analysis, "segmenter_name", lambda: other)
+    changed = open_index(tmp_path / "index")
+    assert changed.needs_rebuild and "changed" in changed.reason
+
+
 # ---------------------------------------------------------------- odd input
 
 
