@@ -103,3 +103,19 @@ def test_cli_rebuild_and_search(app, database_url, make_resource):
     assert "1 results" in plain.stdout and "气相色谱质谱联用仪" in plain.stdout
     bad = onestop("search", "GC-MS", "--kind", "robot")
     assert bad.returncode == 1 and "unknown kind" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_cli_import_indexes_what_it_changed(app, database_url, make_platform, tmp_path):
+    make_platform(code="NJNC")
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text(
+        json.dumps({"platform": "NJNC", "external_id": "S1", "kind": "testing_service", "title": "盐雾试验",
+                    "title_en": "Salt spray test"}, ensure_ascii=False) + "\n", encoding="utf-8")
+    env = {**os.environ, "ONESTOP_DATABASE_URL": database_url,
+           "ONESTOP_INDEX_DIR": app.config["ONESTOP_INDEX_DIR"], "ONESTOP_INSTANCE": app.instance_path}
+    run = subprocess.run([sys.executable, "-m", "booking", "import", str(feed)], env=env, capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "1 created" in run.stdout and "search index" in run.stdout
+    app.extensions.pop("onestop_index", None)
+    assert [h["title"] for h in get_index().search("salt spray").hits] == ["盐雾试验"]

@@ -38,8 +38,9 @@ def _progress_bar(stack: ExitStack) -> Any:
               help="write every rejected line (line: reason) to this file")
 @click.option("--show", default=SHOW_REJECTIONS, show_default=True, type=click.IntRange(min=0),
               help="how many rejections to print")
+@click.option("--no-index", is_flag=True, help="leave the search index to the scheduler")
 @with_appcontext
-def import_command(file: str, full: bool, errors_file: TextIO | None, show: int) -> None:
+def import_command(file: str, full: bool, errors_file: TextIO | None, show: int, no_index: bool) -> None:
     """Upsert resources from FILE (.jsonl, .jsonl.gz or .csv)."""
     from .importer import Rejection, import_feed
 
@@ -64,6 +65,18 @@ def import_command(file: str, full: bool, errors_file: TextIO | None, show: int)
             hint = "" if errors_file else "; use --errors FILE to list them all"
             click.echo(f"… and {more} more rejected lines{hint}")
         click.echo(f"warning: {summary.rejected} lines were rejected and not imported", err=True)
+    if not no_index and (summary.created or summary.updated or summary.withdrawn or summary.reactivated):
+        _sync_search_index()
+
+
+def _sync_search_index() -> None:
+    """Index what the import changed at once: in bulk (a rebuild) when it changed a lot."""
+    from ..searching.cli import index_progress
+    from ..searching.service import sync_index
+
+    with index_progress() as progress:
+        outcome = sync_index(progress=progress)
+    click.echo(f"search index {outcome}")
 
 
 @click.command("import-platforms")

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import click
 from werkzeug.datastructures import MultiDict
@@ -12,11 +13,20 @@ from ..cli import with_appcontext
 from ..errors import DomainError
 
 
-def _progress_bar(total: int, label: str) -> Any:
-    """A progress bar on a terminal, nothing when piped."""
+@contextmanager
+def index_progress() -> Iterator[Callable[[int], None] | None]:
+    """A progress callback drawing a bar on a terminal's stderr; None when piped."""
     if not sys.stderr.isatty():
-        return None
-    return click.progressbar(length=total, label=label, file=sys.stderr)
+        yield None
+        return
+    from sqlalchemy import func, select
+
+    from ..extensions import db
+    from ..models import Resource
+
+    total = db.session.scalar(select(func.count()).select_from(Resource).where(Resource.status == "active")) or 0
+    with click.progressbar(length=total, label="indexing", file=sys.stderr) as bar:
+        yield lambda done: bar.update(done - bar.pos)
 
 
 @click.group("index")
@@ -28,19 +38,10 @@ def index_group() -> None:
 @with_appcontext
 def rebuild() -> None:
     """Rebuild the search index from the database (into a new folder, then swapped in)."""
-    from sqlalchemy import func, select
-
-    from ..extensions import db
-    from ..models import Resource
     from .service import rebuild_index
 
-    total = db.session.scalar(select(func.count()).select_from(Resource).where(Resource.status == "active")) or 0
-    bar = _progress_bar(total, "indexing")
-    if bar is None:
-        count = rebuild_index()
-    else:
-        with bar:
-            count = rebuild_index(progress=lambda n: bar.update(n - bar.pos))
+    with index_progress() as progress:
+        count = rebuild_index(progress=progress)
     click.echo(f"indexed {count} resources")
 
 
@@ -50,7 +51,9 @@ def sync() -> None:
     """Apply pending changes; rebuild when the index is missing, damaged or outdated."""
     from .service import sync_index
 
-    click.echo(f"search index {sync_index()}")
+    with index_progress() as progress:
+        outcome = sync_index(progress=progress)
+    click.echo(f"search index {outcome}")
 
 
 @click.command("search")
