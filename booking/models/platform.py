@@ -26,7 +26,7 @@ class Platform(db.Model):
     address: Mapped[str] = mapped_column(String(300), default="")
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
     email: Mapped[str] = mapped_column(String(200), default="")
-    opening_hours: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    opening_hours: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), default=None)
     booking_rules: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     approval_expiry_hours: Mapped[int] = mapped_column(default=48)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
