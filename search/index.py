@@ -355,6 +355,7 @@ class _Snapshot:
         strings: dict[str, list[str]] = {f: [] for f in FACETS}
         for seg, offset in self.leaves:
             data = _load_segment(seg)
+            _segment_lengths(seg, data, "body")  # open lazily-read files now, not mid-search
             self.segdata.append((seg, offset, data))
             self.rids.extend(data.rids)
             for fname in FACETS:
@@ -605,6 +606,27 @@ def _cleanup_generations(path: Path, keep: set[str]) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def _check_quietly(path: Path, wait: float = 2.0) -> str | None:
+    """Check the folder while holding the writer lock, so that a writer merging segments
+    in another process cannot make a healthy index look damaged.  If the lock stays busy,
+    a writer is at work on the folder: it is not treated as damaged."""
+    from whoosh.filedb.filestore import FileStorage
+
+    try:
+        lock = FileStorage(str(path)).lock("MAIN_WRITELOCK")
+    except Exception as exc:
+        return f"index folder damaged ({type(exc).__name__})"
+    deadline = time.monotonic() + wait
+    while not lock.acquire(False):
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(0.05)
+    try:
+        return _check_whoosh_folder(path)
+    finally:
+        lock.release()
+
+
 def _check_whoosh_folder(path: Path) -> str | None:
     """None if Whoosh can open the folder and read every segment, else the problem."""
     from whoosh.filedb.filestore import FileStorage
@@ -680,7 +702,7 @@ class Index:
                 problem = ("synonym table, dictionary or segmenter changed since the index was "
                            "built")
             else:
-                problem = _check_whoosh_folder(path)
+                problem = _check_quietly(path)
         if problem:
             self._needs_rebuild = True
             self.reason = problem
@@ -730,7 +752,16 @@ class Index:
                     self._searcher = new
                     self._snapshot = None
             if self._snapshot is None:
-                self._snapshot = _Snapshot(self._searcher)
+                for attempt in range(3):
+                    try:
+                        self._snapshot = _Snapshot(self._searcher)
+                        break
+                    except OSError:  # files of a just-merged segment are gone: look again
+                        if attempt == 2:
+                            raise
+                        time.sleep(0.05)
+                        self._searcher = self._ix.searcher()
+                        self._generation = self._ix.latest_generation()
             return self._snapshot
 
     def _refreshed(self, searcher):
@@ -842,13 +873,32 @@ class Index:
         *,
         snippet_width: int = 120,
     ) -> SearchResult:
-        snap = self._current()
-        with snap.lock:
-            return _search(self, snap, q or "", kind=kind, platform=platform, city=city,
-                           category=category, max_price=max_price, bookable=bookable,
-                           orderable=orderable, sort=sort, page=page, per_page=per_page,
-                           only_ids=only_ids, exclude_ids=exclude_ids,
-                           snippet_width=snippet_width)
+        for attempt in range(3):
+            snap = self._current()
+            try:
+                with snap.lock:
+                    return _search(self, snap, q or "", kind=kind, platform=platform,
+                                   city=city, category=category, max_price=max_price,
+                                   bookable=bookable, orderable=orderable, sort=sort,
+                                   page=page, per_page=per_page, only_ids=only_ids,
+                                   exclude_ids=exclude_ids, snippet_width=snippet_width)
+            except OSError:
+                # Another process merged segments and removed files this view still
+                # needed (Whoosh opens some files lazily): look again at the latest view.
+                if attempt == 2:
+                    raise
+                self._forget_view()
+        raise AssertionError("unreachable")
+
+    def _forget_view(self) -> None:
+        with self._lock:
+            try:
+                self._searcher.close()
+            except Exception:
+                pass
+            self._searcher = self._ix.searcher()
+            self._generation = self._ix.latest_generation()
+            self._snapshot = None
 
     def __repr__(self) -> str:
         return f"<Index {str(self.path)!r}>"

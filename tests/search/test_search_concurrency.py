@@ -9,11 +9,14 @@ from search_fixtures import doc
 
 
 def _writer(path: str, start: int, count: int, batch: int) -> None:
-    ix = open_index(path, lock_timeout=30)
+    # Each batch opens the index afresh, as short-lived processes (CLI, web workers) do,
+    # while the other process commits and merges segments.
     for first in range(start, start + count, batch):
+        ix = open_index(path, lock_timeout=30)
+        assert not ix.reason, ix.reason  # a busy index is never mistaken for a damaged one
         ix.add([doc(i, f"仪器{i} 拉力机", platform="P%d" % (start // 1000))
                 for i in range(first, min(first + batch, start + count))], timeout=30)
-    ix.close()
+        ix.close()
 
 
 def test_two_processes_writing_at_once_lose_nothing(tmp_path):
