@@ -7,6 +7,10 @@ from .notify import MAIL_STATUSES, REMINDER_STATUSES, OutgoingMail, Reminder
 from .order import ORDER_FILE_KINDS, ORDER_STATUSES, Order, OrderEvent, OrderFile
 from .platform import PLATFORM_KINDS, Platform
 from .resource import KINDS, PRICE_UNITS, IndexOutbox, Resource
+from .services import (
+    RATE_KINDS, RATE_UNITS, TRAINING_REQUEST_STATUSES, VOUCHER_ENTRY_KINDS, WAITLIST_STATUSES, BookingRestriction,
+    Qualification, ResourceRate, TrainingRequest, VoucherAccount, VoucherEntry, WaitlistEntry,
+)
 from .types import UTCDateTime, utcnow
 from .user import LANGUAGES, ROLES, ApiToken, LoginFailure, User, hash_token
 
@@ -18,4 +22,7 @@ __all__ = [
     "ORDER_FILE_KINDS", "ORDER_STATUSES", "Order", "OrderEvent", "OrderFile",
     "ApiToken", "IndexOutbox", "LoginFailure", "Platform", "Resource", "User", "UTCDateTime",
     "hash_token", "utcnow",
+    "RATE_KINDS", "RATE_UNITS", "TRAINING_REQUEST_STATUSES", "VOUCHER_ENTRY_KINDS", "WAITLIST_STATUSES",
+    "BookingRestriction", "Qualification", "ResourceRate", "TrainingRequest", "VoucherAccount", "VoucherEntry",
+    "WaitlistEntry",
 ]

@@ -8,9 +8,10 @@ exclusion constraint over (resource_id, tsrange(block_start, block_end)) for act
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -108,6 +109,17 @@ class Reservation(db.Model):
     decision_reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Fees (booking.engine.pricing): the estimate when booked, the actual fee when completed;
+    # the voucher share held for it (booking.engine.vouchers); attendance (booking.engine.attendance).
+    rate_kind: Mapped[str | None] = mapped_column(String(16))  # internal | external | startup
+    fee_unit: Mapped[str | None] = mapped_column(String(16))
+    fee_rate: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    fee_currency: Mapped[str | None] = mapped_column(String(3))
+    fee_estimate: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    fee_actual: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    voucher_amount: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0"), server_default=text("0"))
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checked_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     resource: Mapped[Resource] = relationship(lazy="joined")
     user: Mapped[User] = relationship(foreign_keys=[user_id])

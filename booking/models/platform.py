@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, String
+from sqlalchemy import JSON, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -29,6 +29,14 @@ class Platform(db.Model):
     opening_hours: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), default=None)
     booking_rules: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     approval_expiry_hours: Mapped[int] = mapped_column(default=48)
+    # Prices, vouchers and attendance (booking.engine.pricing / vouchers / attendance):
+    # users whose account names this organisation pay the internal rate.
+    organisation: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    voucher_cap_percent: Mapped[int] = mapped_column(default=50, server_default=text("50"))
+    checkin_before_minutes: Mapped[int] = mapped_column(default=15, server_default=text("15"))
+    checkin_after_minutes: Mapped[int] = mapped_column(default=30, server_default=text("30"))
+    no_show_limit: Mapped[int] = mapped_column(default=3, server_default=text("3"))  # in 90 days; 0: never
+    no_show_ban_days: Mapped[int] = mapped_column(default=30, server_default=text("30"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def name(self, lang: str = "zh") -> str:

@@ -5,7 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -49,6 +49,8 @@ class Resource(db.Model):
     price_unit: Mapped[str | None] = mapped_column(String(16))
     bookable: Mapped[bool] = mapped_column(default=False)
     orderable: Mapped[bool] = mapped_column(default=False)
+    # Set by staff (not by the feed): only qualified users may book (booking.engine.qualifications).
+    requires_training: Mapped[bool] = mapped_column(default=False, server_default=false())
     opening_hours: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     booking_rules: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     contact_email: Mapped[str | None] = mapped_column(String(200))
