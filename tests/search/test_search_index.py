@@ -257,6 +257,17 @@ def test_rebuild_reports_progress(tmp_path):
     assert open_index(tmp_path / "ix").search("拉力机").total == 2500
 
 
+def test_rebuild_in_rounds_with_two_writer_processes(tmp_path):
+    docs = (doc(i, f"拉力机 {i}", city="南京" if i % 2 else "苏州") for i in range(1, 1301))
+    assert rebuild(tmp_path / "ix", docs, procs=2, segment_docs=300) == 1300
+    ix = open_index(tmp_path / "ix")
+    result = ix.search("拉力机")
+    assert result.total == ix.doc_count() == 1300
+    assert result.facets["city"] == {"南京": 650, "苏州": 650}
+    assert ids(ix.search("", only_ids=[7, 1299, 5000])) == [1299, 7] or \
+        set(ids(ix.search("", only_ids=[7, 1299, 5000]))) == {7, 1299}
+
+
 def test_deleted_folder_needs_rebuild_and_heals(tmp_path, index):
     path = tmp_path / "index"
     shutil.rmtree(os.path.realpath(path))
