@@ -21,7 +21,6 @@ import secrets
 import shutil
 import threading
 import time
-from bisect import bisect_right
 from collections import Counter, OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -324,18 +323,6 @@ def _bits_from_docs(docs: Iterable[int], n: int) -> int:
     return int.from_bytes(ba, "little")
 
 
-def _docs_from_bits(bits: int) -> list[int]:
-    out = []
-    raw = bits.to_bytes((bits.bit_length() >> 3) + 1, "little")
-    for i, byte in enumerate(raw):
-        if byte:
-            base = i << 3
-            for j in range(8):
-                if byte >> j & 1:
-                    out.append(base + j)
-    return out
-
-
 class _Snapshot:
     """Everything cached for one searcher generation (one view of the index)."""
 
@@ -457,11 +444,6 @@ class _Snapshot:
 
     # -- scoring
 
-    def idf(self, token: str) -> float:
-        n_docs = max(1, self.live_count)
-        df = sum(self.reader.doc_frequency(f, token) for f in TEXT_FIELDS)
-        return math.log(1.0 + (n_docs - df + 0.5) / (df + 0.5)) if df else 0.0
-
     def term_scores(self, token: str) -> dict[int, float]:
         """BM25 score of ``token`` summed over the text fields with their boosts."""
         key = ("*", token)
@@ -498,16 +480,6 @@ class _Snapshot:
             _, old = cache.popitem(last=False)
             self._term_cache_size -= len(old) + 1
         return total
-
-
-def _pack_bits(flags: bytearray) -> Iterator[int]:
-    for i in range(0, len(flags), 8):
-        chunk = flags[i:i + 8]
-        byte = 0
-        for j, f in enumerate(chunk):
-            if f:
-                byte |= 1 << j
-        yield byte
 
 
 def _posting_blocks(seg, fieldname: str, token: str) -> Iterator[tuple[Any, Any]]:
@@ -1126,8 +1098,6 @@ def _search(index: Index, snap: _Snapshot, q: str, *, kind, platform, city, cate
 
 def _filter_bits(snap: _Snapshot, conds, flags, max_price, only, exclude) -> int:
     bits = snap.live_bits
-    for fname in FACETS:
-        pass
     for arr, vids in conds:
         fname = next(f for f in FACETS if snap.values[f] is arr)
         vb = snap.value_bits(fname)
