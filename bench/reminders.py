@@ -9,6 +9,7 @@ reservations whose reminders fall due spread over one minute (rows written by th
 `python -m booking scheduler` (or several, --schedulers), and waits until every reminder reached
 the server. Prints how long that took, how many duplicates arrived, and the delay from each
 reminder's due time to its receipt (p50, p95, max). Goals: all within 60 s, 0 duplicates, p95 ≤ 5 s.
+`--window 0` makes all of them due at the same instant (a burst: the rate is what it shows).
 """
 from __future__ import annotations
 
@@ -206,9 +207,15 @@ def main() -> int:
                       f"({last_arrival - last_due.timestamp():.1f} s after the last was due; window {args.window:.0f} s)")
                 print(f"delay due → SMTP receipt: p50 {statistics.median(delays):.2f} s, "
                       f"p95 {percentile(delays, 0.95):.2f} s, max {max(delays):.2f} s, min {min(delays):.2f} s")
-            ok = received == args.count and duplicates == 0 and delays and percentile(delays, 0.95) <= 5 \
-                and last_arrival - first_due.timestamp() <= 60 + 5
-            print("goals (all within the minute, 0 duplicates, p95 ≤ 5 s):", "met" if ok else "NOT met")
+            if received and args.window == 0:  # a burst: what matters is the rate
+                span = max(last_arrival - first_due.timestamp(), 1e-9)
+                print(f"burst: {received / span:.0f} reminders/s sustained")
+            ok = received == args.count and duplicates == 0 and bool(delays) \
+                and last_arrival - first_due.timestamp() <= max(60.0, args.window + 5)
+            if args.window > 0:
+                ok = ok and percentile(delays, 0.95) <= 5
+            print("goals (all within the minute, 0 duplicates" + (", p95 ≤ 5 s" if args.window > 0 else "") + "):",
+                  "met" if ok else "NOT met")
             return 0 if ok else 1
         finally:
             for proc in procs:
