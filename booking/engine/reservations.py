@@ -10,6 +10,7 @@ give a friendly answer; it is not what keeps the calendar right.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from .text import _
@@ -127,13 +128,27 @@ def lock_calendar() -> None:
 # --- booking ----------------------------------------------------------------------------------
 
 def create_reservation(user: User, resource: Resource, start: datetime, end: datetime, purpose: str = "", *,
-                       now: datetime | None = None, series_id: int | None = None) -> Reservation:
+                       now: datetime | None = None, series_id: int | None = None, use_voucher: bool = False,
+                       voucher_amount: Decimal | None = None) -> Reservation:
     """Book [start, end) of `resource` for `user`: confirmed, or pending when the resource needs
     approval (staff of its platform are confirmed at once). Raises a BookingRefused subclass for a
-    broken rule, SlotTaken (409) when another booking holds the time."""
+    broken rule, SlotTaken (409) when another booking holds the time, NotQualified (403) without
+    the training the resource requires, RestrictedForNoShows (403), VoucherShort (409) when
+    `use_voucher` asks for a voucher share the organisation's balance cannot pay.
+
+    The fee estimate is stored with the booking (booking.engine.pricing); with `use_voucher` a
+    share of it (`voucher_amount`, else as much as allowed) is paid with innovation vouchers."""
+    from .attendance import check_not_restricted
+    from .pricing import price_reservation
+    from .qualifications import check_qualified
+    from .vouchers import hold_voucher
+    from .waitlist import fulfil
+
     now = now or utcnow()
     rules = effective_rules(resource)
     check_rules(resource, start, end, now, rules)
+    check_not_restricted(user, resource, now)
+    check_qualified(user, resource, start)
     purpose = (purpose or "").strip()
     if len(purpose) > 2000:
         raise InvalidInput(_("The purpose is too long (2000 characters at most)."), fields={"purpose": "too long"})
@@ -152,6 +167,7 @@ def create_reservation(user: User, resource: Resource, start: datetime, end: dat
     )
     reservation.resource = resource
     reservation.user = user
+    price_reservation(reservation, user)
     if db.session.connection().dialect.name == "postgresql":
         savepoint = db.session.begin_nested()
         try:
@@ -171,6 +187,9 @@ def create_reservation(user: User, resource: Resource, start: datetime, end: dat
     else:
         db.session.add(reservation)
         db.session.flush()
+    if use_voucher:
+        hold_voucher(reservation, user, voucher_amount, now=now)
+    fulfil(reservation, now)
     emit(reservation, "created", user, now, purpose=purpose, series_id=series_id)
     db.session.flush()
     return reservation
@@ -246,8 +265,18 @@ def cancel_reservation(user: User, reservation: Reservation, reason: str = "", *
         raise InvalidInput(_("Give the booker a reason for cancelling."), fields={"reason": _("required")})
     _set_status(reservation, "cancelled", user, now, reason)
     emit(reservation, "cancelled", user, now, reason=reason, by_staff=reservation.user_id != user.id)
+    _freed(reservation, user, now)
     db.session.flush()
     return reservation
+
+
+def _freed(reservation: Reservation, actor: User | None, now: datetime) -> None:
+    """A booking gave its time up (cancelled, rejected, expired): vouchers back, waitlist told."""
+    from .vouchers import release_voucher
+    from .waitlist import notify_freed
+
+    release_voucher(reservation, actor, now=now)
+    notify_freed(reservation, now)
 
 
 def _decide(user: User, reservation: Reservation, status: str, reason: str, now: datetime | None) -> Reservation:
@@ -259,6 +288,8 @@ def _decide(user: User, reservation: Reservation, status: str, reason: str, now:
                            status=status_label(reservation.status)))
     _set_status(reservation, status, user, now, (reason or "").strip())
     emit(reservation, "approved" if status == "confirmed" else "rejected", user, now, reason=reservation.decision_reason)
+    if status == "rejected":
+        _freed(reservation, user, now)
     db.session.flush()
     return reservation
 
@@ -282,8 +313,23 @@ def mark_outcome(user: User, reservation: Reservation, outcome: str, *, now: dat
         raise Forbidden(_("Only staff of this resource's platform may do that."))
     if reservation.status != "confirmed" or reservation.start > now:
         raise NotPending(_("Only a confirmed booking that has started can be marked done or no-show."))
-    _set_status(reservation, outcome, user, now, "")
-    emit(reservation, "changed", user, now, outcome=outcome)
+    return finish_reservation(reservation, outcome, user, now)
+
+
+def finish_reservation(reservation: Reservation, outcome: str, actor: User | None, now: datetime) -> Reservation:
+    """Record how a started booking went (staff, the booker's check-out, or the attendance job):
+    the actual fee (completed: the time used; no-show: the booked time), the voucher share settled
+    to it, and for a no-show the booker's restriction when it reaches the platform's limit."""
+    from .attendance import after_no_show
+    from .pricing import actual_fee
+    from .vouchers import settle_voucher
+
+    _set_status(reservation, outcome, actor, now, "")
+    reservation.fee_actual = actual_fee(reservation) if outcome == "completed" else reservation.fee_estimate
+    settle_voucher(reservation, actor, now=now)
+    emit(reservation, "changed", actor, now, outcome=outcome)
+    if outcome == "no_show":
+        after_no_show(reservation, now)
     db.session.flush()
     return reservation
 
@@ -312,6 +358,7 @@ def expire_pending(now: datetime | None = None) -> int:
             reservation = db.session.get(Reservation, rid)
             db.session.refresh(reservation)
             emit(reservation, "expired", None, now, reason=reason)
+            _freed(reservation, None, now)
             expired += 1
     db.session.flush()
     return expired

@@ -1,0 +1,184 @@
+"""Prices: which rate a user pays for a resource, the fee estimate when booking, the actual fee.
+
+Who pays what (documented in the issue note):
+- internal rate: users whose account's organisation equals the platform's `organisation`
+  (compared trimmed and case-insensitively; a platform without one has no internal users);
+- startup rate: every other account with role "user" — OneStop's accounts are startups' members
+  (registration is for startups); a resource without a startup rate charges them the external one;
+- external rate: everyone else (staff of other platforms, administrators).
+Rates are `ResourceRate` rows per unit (hour, sample, day). A resource without rows charges its
+feed price (price_amount / price_unit) to everyone: the feed price is the external rate.
+
+A booking is charged by the hour (the "hour" rate, else "day" per started day, else one
+"sample"). The estimate is computed for the booked time and stored with the reservation; the
+actual fee is computed at completion from the time used (check-in to check-out, else the booked
+time), and staff may adjust it.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import select
+
+from ..errors import Forbidden, InvalidInput
+from ..extensions import db
+from ..models import RATE_UNITS, Reservation, Resource, ResourceRate, User
+from .text import _
+
+CENT = Decimal("0.01")
+UNIT_PREFERENCE = ("hour", "day", "sample")
+
+
+@dataclass(frozen=True)
+class Rate:
+    kind: str  # internal | external | startup
+    unit: str
+    amount: Decimal
+    currency: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "unit": self.unit, "amount": float(self.amount), "currency": self.currency}
+
+
+def money(value: Decimal | float | int) -> Decimal:
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def rate_kind(user: User, resource: Resource) -> str:
+    """internal, startup or external, by who the user is (see the module's docstring)."""
+    own = (resource.platform.organisation or "").strip().casefold()
+    if own and (user.organisation or "").strip().casefold() == own:
+        return "internal"
+    return "startup" if user.role == "user" else "external"
+
+
+def rates_of(resource: Resource) -> dict[str, ResourceRate]:
+    return {r.unit: r for r in db.session.scalars(select(ResourceRate).where(ResourceRate.resource_id == resource.id))}
+
+
+def rate_for(user: User, resource: Resource) -> Rate | None:
+    """The rate `user` pays for booking `resource`, or None when it has no price at all."""
+    kind = rate_kind(user, resource)
+    rows = rates_of(resource)
+    for unit in UNIT_PREFERENCE:
+        row = rows.get(unit)
+        if row is None:
+            continue
+        amount = {"internal": row.internal, "startup": row.startup}.get(kind)
+        if amount is None:  # no special rate of that kind: the external one
+            return Rate("external", unit, money(row.external), row.currency or "CNY")
+        return Rate(kind, unit, money(amount), row.currency or "CNY")
+    if resource.price_amount is not None:
+        unit = resource.price_unit if resource.price_unit in RATE_UNITS else "sample"
+        return Rate("external", unit, money(resource.price_amount), resource.price_currency or "CNY")
+    return None
+
+
+def units_used(unit: str, length: timedelta) -> Decimal:
+    """How many units a booking of `length` uses: exact hours, started days, or one sample."""
+    if unit == "hour":
+        return Decimal(int(length.total_seconds() // 60)) / Decimal(60)
+    if unit == "day":
+        return Decimal(max(1, math.ceil(length.total_seconds() / 86400)))
+    return Decimal(1)
+
+
+def fee_for(rate: Rate, start: datetime, end: datetime) -> Decimal:
+    return money(rate.amount * units_used(rate.unit, max(end - start, timedelta(0))))
+
+
+def estimate(user: User, resource: Resource, start: datetime, end: datetime) -> tuple[Rate, Decimal] | None:
+    """The rate and the fee estimate for booking [start, end), or None for a resource without a price."""
+    rate = rate_for(user, resource)
+    if rate is None:
+        return None
+    return rate, fee_for(rate, start, end)
+
+
+def price_reservation(reservation: Reservation, user: User) -> None:
+    """Store the rate and the fee estimate on a new reservation (flush left to the caller)."""
+    found = estimate(user, reservation.resource, reservation.start, reservation.end)
+    if found is None:
+        return
+    rate, fee = found
+    reservation.rate_kind, reservation.fee_unit, reservation.fee_rate = rate.kind, rate.unit, rate.amount
+    reservation.fee_currency, reservation.fee_estimate = rate.currency, fee
+
+
+def actual_fee(reservation: Reservation) -> Decimal | None:
+    """The fee for the time used: check-in to check-out when both are known, else the booked time."""
+    if reservation.fee_rate is None or reservation.fee_unit is None:
+        return None
+    rate = Rate(reservation.rate_kind or "external", reservation.fee_unit, reservation.fee_rate,
+                reservation.fee_currency or "CNY")
+    if reservation.checked_in_at is not None and reservation.checked_out_at is not None:
+        return fee_for(rate, reservation.checked_in_at, reservation.checked_out_at)
+    return fee_for(rate, reservation.start, reservation.end)
+
+
+def charged(reservation: Reservation) -> Decimal:
+    """What the booking costs as things stand: the actual fee, else the estimate, else nothing."""
+    if reservation.fee_actual is not None:
+        return reservation.fee_actual
+    return reservation.fee_estimate or Decimal("0")
+
+
+def parse_amount(value: Any, field: str, *, required: bool = True) -> Decimal | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise InvalidInput(_("Give an amount."), fields={field: _("required")})
+        return None
+    try:
+        amount = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise InvalidInput(_("Not an amount: %(value)s", value=str(value)[:20]), fields={field: _("not an amount")}) from None
+    if not amount.is_finite() or amount < 0 or amount >= Decimal("1e10"):
+        raise InvalidInput(_("Amounts are between 0 and 9,999,999,999.99."), fields={field: _("out of range")})
+    return money(amount)
+
+
+def set_rate(staff: User, resource: Resource, unit: str, external: Any, internal: Any = None, startup: Any = None,
+             currency: str = "CNY") -> ResourceRate | None:
+    """Staff set (or, with an empty external rate, remove) the rates of one unit of a resource."""
+    if not staff.is_staff_of(resource.platform_id):
+        raise Forbidden(_("Only staff of this resource's platform may set its rates."))
+    if unit not in RATE_UNITS:
+        raise InvalidInput(_("Unknown unit."), fields={"unit": unit})
+    row = rates_of(resource).get(unit)
+    ext = parse_amount(external, "external", required=False)
+    if ext is None:
+        if internal not in (None, "") or startup not in (None, ""):
+            raise InvalidInput(_("Give the external rate first."), fields={"external": _("required")})
+        if row is not None:
+            db.session.delete(row)
+            db.session.flush()
+        return None
+    if row is None:
+        row = ResourceRate(resource_id=resource.id, unit=unit)
+        db.session.add(row)
+    row.external = ext
+    row.internal = parse_amount(internal, "internal", required=False)
+    row.startup = parse_amount(startup, "startup", required=False)
+    row.currency = (currency or "CNY")[:3].upper()
+    db.session.flush()
+    return row
+
+
+def adjust_fee(staff: User, reservation: Reservation, amount: Any, *, now: datetime | None = None) -> Reservation:
+    """Staff correct the actual fee of a completed (or no-show) booking; vouchers follow."""
+    from .vouchers import settle_voucher
+
+    if not staff.is_staff_of(reservation.resource.platform_id):
+        raise Forbidden(_("Only staff of this resource's platform may adjust its fees."))
+    if reservation.status not in ("completed", "no_show"):
+        raise InvalidInput(_("Only the fee of a finished booking can be adjusted."), fields={"fee": _("not finished")})
+    reservation.fee_actual = parse_amount(amount, "fee")
+    if reservation.fee_currency is None:
+        reservation.fee_currency = "CNY"
+    settle_voucher(reservation, staff, now=now)
+    db.session.flush()
+    return reservation

@@ -1,0 +1,119 @@
+"""Prices: internal, external and startup rates; the estimate when booking, the actual fee at the end."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from booking.engine import create_reservation
+from booking.engine.attendance import check_in, check_out
+from booking.engine.pricing import adjust_fee, estimate, rate_for, set_rate
+from booking.engine.reservations import mark_outcome
+from booking.errors import Forbidden, InvalidInput
+from booking.extensions import db
+from support import csrf_token
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2027, 3, 1, 0, 0, tzinfo=timezone.utc)
+
+
+def sh(*args: int) -> datetime:
+    return datetime(*args, tzinfo=SHANGHAI)
+
+
+@pytest.fixture
+def priced(make_platform, make_resource, make_user):
+    """A university lab (organisation "Nanjing University") with an SEM: 200/h external, 80/h
+    internal, 120/h for startups."""
+    platform = make_platform(organisation="Nanjing University")
+    resource = make_resource(platform=platform, opening_hours=None, price_amount=Decimal("300"), price_unit="hour",
+                             price_currency="CNY")
+    staff = make_user(role="staff", platform=platform)
+    set_rate(staff, resource, "hour", "200", internal="80", startup="120")
+    db.session.commit()
+    return platform, resource, staff
+
+
+def test_who_pays_which_rate(priced, make_user, make_platform):
+    _platform, resource, _staff = priced
+    internal = make_user(organisation=" nanjing university ")  # compared trimmed, case-insensitively
+    startup = make_user(organisation="Qubit Startup Ltd")
+    external = make_user(role="staff", platform=make_platform(), organisation="Another Lab")
+    assert (rate_for(internal, resource).kind, rate_for(internal, resource).amount) == ("internal", Decimal("80.00"))
+    assert (rate_for(startup, resource).kind, rate_for(startup, resource).amount) == ("startup", Decimal("120.00"))
+    assert (rate_for(external, resource).kind, rate_for(external, resource).amount) == ("external", Decimal("200.00"))
+    rate, fee = estimate(startup, resource, sh(2027, 3, 2, 9), sh(2027, 3, 2, 11, 30))
+    assert fee == Decimal("300.00")  # 2.5 h × 120
+
+
+def test_without_rates_the_feed_price_is_the_external_rate_for_everyone(make_resource, make_user):
+    resource = make_resource(opening_hours=None, price_amount=Decimal("50"), price_unit="hour", price_currency="CNY")
+    rate = rate_for(make_user(), resource)
+    assert (rate.kind, rate.amount, rate.unit) == ("external", Decimal("50.00"), "hour")
+    assert rate_for(make_user(), make_resource(opening_hours=None)) is None  # no price at all
+
+
+def test_missing_startup_rate_falls_back_to_external_and_day_rates_count_started_days(priced, make_user):
+    _platform, resource, staff = priced
+    set_rate(staff, resource, "hour", "200")  # no internal or startup rate any more
+    set_rate(staff, resource, "day", "1000", startup="600")
+    assert rate_for(make_user(), resource).unit == "hour"
+    set_rate(staff, resource, "hour", "")  # removed: the day rate applies
+    db.session.commit()
+    rate, fee = estimate(make_user(), resource, sh(2027, 3, 2, 9), sh(2027, 3, 3, 10))
+    assert (rate.kind, rate.unit, fee) == ("startup", "day", Decimal("1200.00"))
+
+
+def test_only_staff_of_the_platform_set_rates_and_amounts_are_checked(priced, make_user):
+    _platform, resource, staff = priced
+    with pytest.raises(Forbidden):
+        set_rate(make_user(), resource, "hour", "1")
+    with pytest.raises(InvalidInput):
+        set_rate(staff, resource, "hour", "-5")
+    with pytest.raises(InvalidInput):
+        set_rate(staff, resource, "hour", "abc")
+
+
+def test_estimate_is_stored_and_the_actual_fee_follows_the_time_used(priced, make_user):
+    _platform, resource, staff = priced
+    user = make_user(organisation="Qubit Startup Ltd")
+    booked = create_reservation(user, resource, sh(2027, 3, 2, 9), sh(2027, 3, 2, 12), now=NOW)
+    db.session.commit()
+    assert (booked.rate_kind, booked.fee_estimate, booked.fee_actual) == ("startup", Decimal("360.00"), None)
+    check_in(user, booked, now=sh(2027, 3, 2, 9, 5))
+    check_out(user, booked, now=sh(2027, 3, 2, 10, 35))  # 90 minutes used
+    db.session.commit()
+    assert (booked.status, booked.fee_actual) == ("completed", Decimal("180.00"))
+    adjust_fee(staff, booked, "150.50")
+    db.session.commit()
+    assert booked.fee_actual == Decimal("150.50")
+
+    other = create_reservation(user, resource, sh(2027, 3, 3, 9), sh(2027, 3, 3, 10), now=NOW)
+    db.session.commit()
+    mark_outcome(staff, other, "completed", now=sh(2027, 3, 3, 11))  # no check-in/out: the booked time
+    db.session.commit()
+    assert other.fee_actual == Decimal("120.00")
+    with pytest.raises(InvalidInput):
+        adjust_fee(staff, create_reservation(user, resource, sh(2027, 3, 4, 9), sh(2027, 3, 4, 10), now=NOW), "1")
+
+
+def test_panel_shows_the_estimate_and_staff_edit_rates(priced, client, auth, make_user):
+    _platform, resource, staff = priced
+    user = make_user(organisation="Qubit Startup Ltd")
+    auth.login(user.email)
+    page = client.get(f"/resources/{resource.id}?start=09:00&end=11:00").get_data(as_text=True)
+    assert "Startup rate" in page and "240.00" in page  # 2 h × 120
+    auth.logout()
+    auth.login(staff.email)
+    path = f"/staff/resources/{resource.id}/settings"
+    token = csrf_token(client, path)
+    response = client.post(path, data={"csrf_token": token, "requires_training": "y",
+                                       "hour-external": "210", "hour-internal": "", "hour-startup": "99",
+                                       "sample-external": "", "day-external": ""})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    db.session.expire_all()
+    rate = rate_for(user, resource)
+    assert (rate.kind, rate.amount) == ("startup", Decimal("99.00"))
+    assert resource.requires_training
