@@ -23,6 +23,12 @@ from ..extensions import db
 from ..models import BookingRestriction, Platform, Reservation, Resource, User, utcnow
 from .errors import BookingRefused, NotPending
 from .text import _
+
+
+def _lang() -> str:
+    from flask_babel import get_locale
+
+    return "en" if str(get_locale() or "zh") == "en" else "zh"
 from .timefmt import describe
 
 NO_SHOW_WINDOW = timedelta(days=90)
@@ -111,7 +117,7 @@ def check_not_restricted(user: User, resource: Resource, now: datetime) -> None:
     until = restriction.until.astimezone(zone(platform.timezone))
     raise RestrictedForNoShows(
         _("You cannot book at %(platform)s until %(until)s: you did not turn up to %(n)s bookings within 90 days.",
-          platform=platform.name(), until=f"{until:%Y-%m-%d %H:%M}", n=restriction.no_shows),
+          platform=platform.name(_lang()), until=f"{until:%Y-%m-%d %H:%M}", n=restriction.no_shows),
         until=until.isoformat())
 
 

@@ -19,6 +19,12 @@ from .calendars import zone
 from .text import _
 
 
+def _lang() -> str:
+    from flask_babel import get_locale
+
+    return "en" if str(get_locale() or "zh") == "en" else "zh"
+
+
 class NotQualified(Forbidden):
     """The resource requires training the user does not (or no longer) have (403)."""
 
@@ -60,7 +66,7 @@ def check_qualified(user: User, resource: Resource, start: datetime) -> None:
     day = local_date(resource.platform, start)
     if valid_qualification(user, resource, day) is not None:
         return
-    platform = resource.platform.name()
+    platform = resource.platform.name(_lang())
     latest = latest_qualification(user, resource)
     if latest is not None and latest.revoked_at is None and latest.expires_on < day:
         why = _("Your training for this resource was valid until %(date)s.", date=latest.expires_on.isoformat())
