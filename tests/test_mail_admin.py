@@ -57,7 +57,7 @@ def test_outbox_is_for_administrators_only(app, client, auth, fast_passwords, ma
 
 
 def test_failures_page_shows_what_could_not_be_sent_and_retries_it(mail_app, smtp_server, client, auth, book, make_user):
-    from tests.conftest import csrf_token
+    from tests.support import csrf_token
 
     mail_app.config["ONESTOP_MAIL_MAX_ATTEMPTS"] = 1
     smtp_server.stop()

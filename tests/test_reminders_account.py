@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from booking.extensions import db
 from booking.models import Reminder, User
-from tests.conftest import csrf_token
+from tests.support import csrf_token
 from tests.smtp_server import book, fast_passwords, hour_from_now  # noqa: F401 (fixtures)
 
 
