@@ -132,7 +132,7 @@ def _prepare_reminders(ids: list[int], now: datetime, stats: Counter[str]) -> li
                 stats["failed"] += 1
             else:
                 _finish(Reminder, reminder.id, status="skipped",
-                        last_error="the booking had begun when the reminder could be sent (no scheduler was running)")
+                        last_error="the booking had begun before the reminder could be sent (was the scheduler down?)")
                 stats["skipped"] += 1
             continue
         user = reservation.user
