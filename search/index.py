@@ -1166,7 +1166,7 @@ def rebuild(
     procs: int | None = None,
     limitmb: int = 128,
     batch: int = 1000,
-    segment_docs: int = 25_000,
+    segment_docs: int = 12_500,
 ) -> int:
     """Build a fresh index from ``docs`` in a new sibling folder, then swap it in.
 
