@@ -8,6 +8,7 @@ Test modules import the fixtures they use: `from tests.smtp_server import book, 
 """
 from __future__ import annotations
 
+import asyncio
 import email.parser
 import email.policy
 import socket
@@ -65,6 +66,8 @@ class _Handler:
         self.sink = sink
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.sink.delay:
+            await asyncio.sleep(self.sink.delay)  # a slow server (other sessions go on meanwhile)
         self.sink._add(Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.content), utcnow()))
         return "250 OK"
 
@@ -80,6 +83,7 @@ class SmtpSink:
     port: int = field(default_factory=free_port)
     received: list[Received] = field(default_factory=list)
     controller: Controller | None = None
+    delay: float = 0.0  # seconds the server takes to accept each message
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property

@@ -5,6 +5,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import select, update
 
 from booking.engine import approve_reservation, cancel_reservation, reject_reservation
@@ -192,13 +193,26 @@ def test_a_row_stuck_in_sending_is_resent_with_the_same_message_id(mail_app, smt
     assert mail.message_id == reminder.message_id
 
 
-def test_a_claim_is_taken_once(mail_app, book, make_user):
+def test_two_dispatchers_that_saw_the_same_rows_claim_each_once(mail_app, book, make_user):
+    """Both read the due rows; the other process claims them first; our claim then gets none."""
+    from booking.notify.dispatch import claim_ids, due_ids
+
     book(user=make_user(), start=hour_from_now(3))
     (reminder,) = reminders()
     make_due(reminder)
-    assert claim(Reminder, utcnow()) == [reminder.id]
+    seen = due_ids(Reminder, utcnow())
     db.session.commit()
-    assert claim(Reminder, utcnow()) == []
+    assert seen == [reminder.id]
+    other = sa.create_engine(mail_app.config["SQLALCHEMY_DATABASE_URI"])  # another process's connection
+    try:
+        with other.begin() as conn:
+            won = conn.execute(sa.update(Reminder.__table__).where(Reminder.id.in_(seen), Reminder.status == "pending")
+                               .values(status="sending", claimed_at=utcnow())).rowcount
+    finally:
+        other.dispose()
+    assert won == 1
+    assert claim_ids(Reminder, seen, utcnow()) == []
+    db.session.commit()
 
 
 def test_user_without_reminders_gets_none_and_own_offsets_are_used(app, book, make_user):

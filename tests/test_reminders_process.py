@@ -7,6 +7,7 @@ waits a few seconds at most, always polling against a deadline.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -64,7 +65,7 @@ class Scheduler:
 
 
 @pytest.fixture
-def start_scheduler(database_url: str, smtp_server: SmtpSink, tmp_path: Path) -> Iterator[Callable[[], Scheduler]]:
+def start_scheduler(database_url: str, smtp_server: SmtpSink, tmp_path: Path) -> Iterator[Callable[..., Scheduler]]:
     env = dict(os.environ)
     env.update(
         ONESTOP_DATABASE_URL=database_url,
@@ -78,8 +79,8 @@ def start_scheduler(database_url: str, smtp_server: SmtpSink, tmp_path: Path) ->
     )
     started: list[Scheduler] = []
 
-    def start() -> Scheduler:
-        scheduler = Scheduler(env, tmp_path / f"scheduler-{len(started) + 1}.log")
+    def start(**settings: str) -> Scheduler:
+        scheduler = Scheduler(dict(env, **settings), tmp_path / f"scheduler-{len(started) + 1}.log")
         started.append(scheduler)
         return scheduler
 
@@ -147,8 +148,8 @@ def test_killed_scheduler_restarted_sends_each_reminder_once(smtp_server, start_
 
 def test_smtp_down_for_a_while_then_every_reminder_arrives_once(smtp_server, start_scheduler, soon):
     smtp_server.stop()
-    bookings = [soon(7) for _ in range(3)]     # reminders due in 2 s, while the scheduler starts
-    scheduler = start_scheduler()
+    scheduler = start_scheduler()              # starting up while the bookings are made
+    bookings = [soon(7) for _ in range(3)]     # reminders due in 2 s
     scheduler.wait_ready()
     deadline = time.monotonic() + 30
     while True:  # wait until the scheduler has failed on the reminders at least once
@@ -169,12 +170,16 @@ def test_smtp_down_for_a_while_then_every_reminder_arrives_once(smtp_server, sta
 
 
 def test_two_schedulers_by_mistake_still_send_one_mail_per_reminder(smtp_server, start_scheduler, soon):
-    bookings = [soon(9) for _ in range(12)]   # all due in 4 s or so, at nearly the same moment
-    schedulers = [start_scheduler(), start_scheduler()]
+    """Both dispatch at the same time (a slow server, small batches): the claim keeps them apart."""
+    smtp_server.delay = 0.15                  # 24 mails take ~3.6 s: longer than a dispatcher cycle
+    schedulers = [start_scheduler(ONESTOP_MAIL_BATCH_SIZE="3"), start_scheduler(ONESTOP_MAIL_BATCH_SIZE="3")]
+    bookings = [soon(8) for _ in range(12)]   # reminders due 3 s after each booking: close together
     for scheduler in schedulers:
         scheduler.wait_ready()
-    smtp_server.wait_for(2 * len(bookings), timeout=30)
+    smtp_server.wait_for(2 * len(bookings), timeout=40)
     settle(smtp_server)
     assert smtp_server.duplicates() == {}
     assert len(reminder_mails(smtp_server)) == len(bookings)
     assert len(smtp_server.messages()) == 2 * len(bookings)
+    sent = [sum(int(n) for n in re.findall(r"mail dispatch: \{'sent': (\d+)", s.output())) for s in schedulers]
+    assert sum(sent) == 2 * len(bookings) and min(sent) > 0, sent  # both took part

@@ -63,20 +63,29 @@ def backoff(attempts: int) -> timedelta:
     return min(timedelta(seconds=base * 2 ** max(0, attempts - 1)), MAX_BACKOFF)
 
 
-def claim(model: Queued, now: datetime, limit: int = BATCH_SIZE) -> list[int]:
-    """Claim up to `limit` due rows for this process; the caller commits before sending."""
-    due = db.session.scalars(
+def due_ids(model: Queued, now: datetime, limit: int = BATCH_SIZE) -> list[int]:
+    """Rows whose time has come (a plain read: another dispatcher may claim them first)."""
+    return list(db.session.scalars(
         select(model.id).where(model.status == "pending", model.next_attempt_at <= now)
         .order_by(model.next_attempt_at, model.id).limit(limit)
-    ).all()
-    if not due:
+    ).all())
+
+
+def claim_ids(model: Queued, ids: list[int], now: datetime) -> list[int]:
+    """The claim: only the rows this UPDATE changed from pending to sending are ours to send."""
+    if not ids:
         return []
     stmt = (
-        update(model).where(model.id.in_(due), model.status == "pending")
+        update(model).where(model.id.in_(ids), model.status == "pending")
         .values(status="sending", claimed_at=now).returning(model.id)
         .execution_options(synchronize_session=False)
     )
     return sorted(db.session.scalars(stmt).all())
+
+
+def claim(model: Queued, now: datetime, limit: int = BATCH_SIZE) -> list[int]:
+    """Claim up to `limit` due rows for this process; the caller commits before sending."""
+    return claim_ids(model, due_ids(model, now, limit), now)
 
 
 def _finish(model: Queued, row_id: int, **values: Any) -> bool:
@@ -179,11 +188,12 @@ def _send(items: list[Outgoing], transport: Transport, stats: Counter[str]) -> N
         db.session.commit()
 
 
-def dispatch_due(*, batch_size: int = BATCH_SIZE, budget_seconds: float = 50.0,
+def dispatch_due(*, batch_size: int | None = None, budget_seconds: float = 50.0,
                  transport: Transport | None = None) -> Counter[str]:
     """Send every due event mail and reminder, batch after batch, until none is due (or the time
     budget is spent: the next run goes on). Returns counts: sent, retry, failed, skipped, cancelled."""
     transport = transport or current_transport()
+    batch_size = batch_size or int(setting("ONESTOP_MAIL_BATCH_SIZE"))
     stats: Counter[str] = Counter()
     deadline = time.monotonic() + budget_seconds
     while time.monotonic() < deadline:
