@@ -104,12 +104,14 @@ def test_too_many_no_shows_restrict_booking_with_the_reason_and_date(lab, client
     assert "You cannot book at" in response.get_data(as_text=True)
 
 
-def test_check_in_from_my_bookings_and_the_api(lab, client, auth):
+def test_check_in_from_my_bookings_and_the_api(lab, app, client, auth):
+    app_client = app.test_client()  # the API, without the browser session (and its CSRF)
     _platform, resource, user, _staff = lab
     now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
     soon = create_reservation(user, resource, now + timedelta(minutes=10), now + timedelta(minutes=70), now=now)
     later = create_reservation(user, resource, now + timedelta(hours=5), now + timedelta(hours=6), now=now)
     db.session.commit()
+    headers = auth.token(user.email)
     auth.login(user.email)
     page = client.get("/bookings").get_data(as_text=True)
     assert f'action="/bookings/{soon.id}/check-in"' in page
@@ -118,8 +120,7 @@ def test_check_in_from_my_bookings_and_the_api(lab, client, auth):
     assert response.status_code == 303
     db.session.expire_all()
     assert db.session.get(Reservation, soon.id).checked_in_at is not None
-    headers = auth.token(user.email)
-    response = client.post(f"/api/v1/reservations/{later.id}/check-in", headers=headers)
+    response = app_client.post(f"/api/v1/reservations/{later.id}/check-in", headers=headers)
     assert response.status_code == 422
     assert response.get_json()["reason"] == "check_in_window"
     assert "Too early" in response.get_json()["message"]

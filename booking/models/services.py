@@ -163,3 +163,4 @@ class BookingRestriction(db.Model):
     lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     platform: Mapped[Platform] = relationship()
+    user: Mapped[User] = relationship()

@@ -25,6 +25,9 @@ def register_web(app: Flask) -> None:
 
     for module in (main, auth, admin, api, bookings, staff, calendar, orders):
         app.register_blueprint(module.bp)
+    from . import services, statements  # training, prices, vouchers, waitlist, check-in; monthly statements
+    app.register_blueprint(services.bp)
+    app.register_blueprint(statements.bp)
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = None

@@ -139,6 +139,17 @@ def reservation_json(reservation: Reservation, viewer: User) -> dict[str, Any]:
         "decision_reason": reservation.decision_reason or None,
         "created_at": iso(reservation.created_at, tz),
         "url": url_for("api.get_reservation_api", reservation_id=reservation.id, _external=True),
+        # prices, vouchers and attendance (booking.engine.pricing / vouchers / attendance)
+        "fee": {
+            "rate_kind": reservation.rate_kind, "unit": reservation.fee_unit,
+            "rate": float(reservation.fee_rate) if reservation.fee_rate is not None else None,
+            "currency": reservation.fee_currency,
+            "estimate": float(reservation.fee_estimate) if reservation.fee_estimate is not None else None,
+            "actual": float(reservation.fee_actual) if reservation.fee_actual is not None else None,
+            "voucher": float(reservation.voucher_amount or 0),
+        },
+        "checked_in_at": iso(reservation.checked_in_at, tz) if reservation.checked_in_at else None,
+        "checked_out_at": iso(reservation.checked_out_at, tz) if reservation.checked_out_at else None,
     }
     if viewer.id == reservation.user_id or viewer.is_staff_of(resource.platform_id):
         user = reservation.user
@@ -192,7 +203,10 @@ def create_reservation_api() -> Any:
         data["occurrences"] = [o.to_json(tz) for o in plan]
         data["skipped"] = [o.to_json(tz) for o in plan if o.reservation is None]
         return data, 201, {"Location": data["url"]}
-    reservation = create_reservation(user, resource, times["start"], times["end"], purpose)
+    use_voucher = body.get("use_voucher", False)
+    if not isinstance(use_voucher, bool):
+        raise InvalidInput(_("use_voucher must be true or false."), fields={"use_voucher": _("true or false")})
+    reservation = create_reservation(user, resource, times["start"], times["end"], purpose, use_voucher=use_voucher)
     db.session.commit()
     data = reservation_json(reservation, user)
     return data, 201, {"Location": data["url"]}
@@ -257,6 +271,54 @@ def approve_reservation_api(reservation_id: int) -> Any:
 @bp.post("/reservations/<int:reservation_id>/reject")
 def reject_reservation_api(reservation_id: int) -> Any:
     return _decide(reservation_id, reject_reservation)
+
+
+@bp.post("/reservations/<int:reservation_id>/check-in")
+def check_in_reservation_api(reservation_id: int) -> Any:
+    from ..engine.attendance import check_in
+
+    user = api_user()
+    reservation = get_reservation(user, reservation_id)
+    check_in(user, reservation)
+    db.session.commit()
+    return reservation_json(reservation, user)
+
+
+@bp.post("/reservations/<int:reservation_id>/check-out")
+def check_out_reservation_api(reservation_id: int) -> Any:
+    from ..engine.attendance import check_out
+
+    user = api_user()
+    reservation = get_reservation(user, reservation_id)
+    check_out(user, reservation)
+    db.session.commit()
+    return reservation_json(reservation, user)
+
+
+@bp.post("/waitlist")
+def join_waitlist_api() -> Any:
+    from ..engine.waitlist import join_waitlist
+
+    user = api_user()
+    body = json_body()
+    resource = load_resource(body.get("resource_id"), body=True)
+    start, end = parse_instant(body.get("start"), "start"), parse_instant(body.get("end"), "end")
+    entry = join_waitlist(user, resource, start, end)
+    db.session.commit()
+    tz = resource.platform.timezone
+    return {"id": entry.id, "resource_id": resource.id, "start": iso(entry.start, tz), "end": iso(entry.end, tz),
+            "status": entry.status}, 201
+
+
+@bp.post("/resources/<int:resource_id>/training-requests")
+def request_training_api(resource_id: int) -> Any:
+    from ..engine.qualifications import request_training
+
+    user = api_user()
+    resource = load_resource(resource_id)
+    item = request_training(user, resource, optional_text(optional_body(), "message"))
+    db.session.commit()
+    return {"id": item.id, "resource_id": resource.id, "status": item.status}, 201
 
 
 @bp.get("/resources/<int:resource_id>/calendar.ics")

@@ -54,6 +54,7 @@ class BookingForm(FlaskForm):
                                    option_widget=widgets.CheckboxInput())
     count = IntegerField(_l("Times"), default=4, validators=[Optional(), NumberRange(min=1, max=100)])
     skip_conflicts = BooleanField(_l("Skip the dates that cannot be booked"))
+    use_voucher = BooleanField(_l("Pay part of the fee with innovation vouchers"))
 
 
 @dataclass
@@ -256,7 +257,8 @@ def book(resource_id: int) -> Any:
             if any(o.reservation.status == "pending" for o in booked):
                 flash(_("The platform must approve these bookings; you will hear from it."), "info")
         else:
-            reservation = create_reservation(current_user, resource, start, end, form.purpose.data or "")
+            reservation = create_reservation(current_user, resource, start, end, form.purpose.data or "",
+                                             use_voucher=bool(form.use_voucher.data))
             db.session.commit()
             if reservation.status == "pending":
                 flash(_("Requested %(title)s for %(span)s. The platform must approve it; you will hear from it.",

@@ -80,7 +80,10 @@ def build_spec() -> dict[str, Any]:
             "resource_id": {"type": "integer"}, "start": TIME, "end": TIME,
             "purpose": {"type": "string", "maxLength": 2000},
             "recurrence": _ref("Recurrence"),
-            "skip_conflicts": {"type": "boolean", "default": False}}},
+            "skip_conflicts": {"type": "boolean", "default": False},
+            "use_voucher": {"type": "boolean", "default": False,
+                            "description": "pay up to the platform's cap of the fee with the organisation's "
+                                           "innovation vouchers (409 reason voucher_balance when it cannot)"}}},
         "Reservation": {"type": "object", "required": ["id", "status", "start", "end", "resource_id"], "properties": {
             "id": {"type": "integer"}, "resource_id": {"type": "integer"}, "resource_title": {"type": "string"},
             "platform": {"type": "string"}, "start": TIME, "end": TIME, "timezone": {"type": "string"},
@@ -92,7 +95,15 @@ def build_spec() -> dict[str, Any]:
                                                       "name": {"type": "string"}, "organisation": {"type": "string"}}},
             "occurrences": {"type": "array", "items": {"type": "object"}},
             "skipped": {"type": "array", "items": {"type": "object"}},
-            "cancelled": {"type": "array", "items": {"type": "integer"}}}},
+            "cancelled": {"type": "array", "items": {"type": "integer"}},
+            "fee": {"type": "object", "properties": {
+                "rate_kind": {"type": "string", "enum": ["internal", "external", "startup"], "nullable": True},
+                "unit": {"type": "string", "nullable": True}, "rate": {"type": "number", "nullable": True},
+                "currency": {"type": "string", "nullable": True},
+                "estimate": {"type": "number", "nullable": True, "description": "when booked"},
+                "actual": {"type": "number", "nullable": True, "description": "when finished (time used)"},
+                "voucher": {"type": "number", "description": "share paid with innovation vouchers"}}},
+            "checked_in_at": {**TIME, "nullable": True}, "checked_out_at": {**TIME, "nullable": True}}},
         "Me": {"type": "object", "required": ["id", "email", "role"], "properties": {
             "id": {"type": "integer"}, "email": {"type": "string"}, "name": {"type": "string"},
             "role": {"type": "string", "enum": ["user", "staff", "admin"]},
@@ -144,7 +155,10 @@ def build_spec() -> dict[str, Any]:
                      "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("NewReservation")}}},
                      "responses": {"201": _json(_ref("Reservation"), "booked: status confirmed or pending"),
                                    "401": _error("not logged in"),
-                                   "409": _json(_ref("Conflict"), "the time is taken, closed or under maintenance"),
+                                   "403": _error("training required (error not_qualified) or booking suspended "
+                                                 "after no-shows (error restricted, with until)"),
+                                   "409": _json(_ref("Conflict"), "the time is taken, closed or under maintenance; "
+                                                "or the voucher balance cannot pay (reason voucher_balance)"),
                                    "422": _error("invalid fields or a broken booking rule")}}},
         "/reservations/{reservation_id}": {"get": {"summary": "One reservation", "operationId": "getReservation",
             "security": AUTH, "parameters": [_path_id("reservation_id")],
@@ -167,6 +181,35 @@ def build_spec() -> dict[str, Any]:
             "responses": {"200": _json(_ref("Reservation"), "done"), "401": _error("not logged in"),
                           "403": _error("not yours / not staff of this platform"), "404": _error("no such booking"),
                           "422": _error("invalid fields"), **extra}}}
+    for action, summary in (
+        ("check-in", "Check in, from the platform's window before the start until its grace after it"),
+        ("check-out", "Check out: the booking is completed and its actual fee follows the time used"),
+    ):
+        paths[f"/reservations/{{reservation_id}}/{action}"] = {"post": {
+            "summary": summary, "operationId": action.replace("-", "") + "Reservation", "security": AUTH,
+            "parameters": [_path_id("reservation_id")],
+            "responses": {"200": _json(_ref("Reservation"), "done"), "401": _error("not logged in"),
+                          "403": _error("not yours"), "404": _error("no such booking"),
+                          "409": _error("not confirmed / not checked in"),
+                          "422": _error("outside the check-in window (reason check_in_window)")}}}
+    paths["/waitlist"] = {"post": {
+        "summary": "Wait for a taken time; mailed (in joining order) when it is freed", "operationId": "joinWaitlist",
+        "security": AUTH, "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["resource_id", "start", "end"],
+            "properties": {"resource_id": {"type": "integer"}, "start": TIME, "end": TIME}}}}},
+        "responses": {"201": _json({"type": "object", "properties": {
+            "id": {"type": "integer"}, "resource_id": {"type": "integer"}, "start": TIME, "end": TIME,
+            "status": {"type": "string"}}}, "on the waitlist"),
+            "401": _error("not logged in"), "422": _error("the time is free, past, or yours")}}}
+    paths["/resources/{resource_id}/training-requests"] = {"post": {
+        "summary": "Ask the platform for training on a resource that requires it", "operationId": "requestTraining",
+        "security": AUTH, "parameters": [_path_id("resource_id")],
+        "requestBody": {"required": False, "content": {"application/json": {"schema": {
+            "type": "object", "properties": {"message": {"type": "string", "maxLength": 2000}}}}}},
+        "responses": {"201": _json({"type": "object", "properties": {
+            "id": {"type": "integer"}, "resource_id": {"type": "integer"}, "status": {"type": "string"}}},
+            "requested"), "401": _error("not logged in"), "404": _error("no such resource"),
+            "422": _error("the resource needs no training")}}}
     from .api_orders import openapi_spec  # testing-service orders: described beside their routes
 
     order_schemas, order_paths = openapi_spec(_ref, _json, _error, _path_id, _q, AUTH)
