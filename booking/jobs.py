@@ -72,3 +72,17 @@ def sweep_stuck_mail() -> int:
     from .notify import sweep_stuck
 
     return _in_app(sweep_stuck)
+
+
+def settle_attendance() -> int:
+    """No-shows for bookings not checked in by the end of their grace time; completion for those
+    checked in whose end has passed (booking.engine.attendance)."""
+    from .engine.attendance import settle_attendance as settle
+    from .extensions import db
+
+    def work() -> int:
+        done = settle()
+        db.session.commit()
+        return sum(done.values())
+
+    return _in_app(work)

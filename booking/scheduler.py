@@ -25,6 +25,7 @@ PERIODIC_JOBS: list[tuple[str, str, int]] = [
     ("expire-pending", "booking.jobs:expire_pending_bookings", 60),
     ("mail-dispatch", "booking.jobs:dispatch_mail", 2),
     ("mail-sweep", "booking.jobs:sweep_stuck_mail", 60),
+    ("attendance", "booking.jobs:settle_attendance", 60),
 ]
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
 

@@ -95,6 +95,7 @@ def test_too_many_no_shows_restrict_booking_with_the_reason_and_date(lab, client
     restriction.until = datetime.now(timezone.utc) + timedelta(days=30)
     db.session.commit()
     auth.login(user.email)
+    client.get("/?lang=en")  # English pages, whatever the catalogue holds
     day = (datetime.now(SHANGHAI) + timedelta(days=3)).date()
     path = f"/resources/{resource.id}"
     token = csrf_token(client, path)
@@ -113,6 +114,7 @@ def test_check_in_from_my_bookings_and_the_api(lab, app, client, auth):
     db.session.commit()
     headers = auth.token(user.email)
     auth.login(user.email)
+    client.get("/?lang=en")  # English pages, whatever the catalogue holds
     page = client.get("/bookings").get_data(as_text=True)
     assert f'action="/bookings/{soon.id}/check-in"' in page
     token = csrf_token(client, "/bookings")
@@ -124,3 +126,18 @@ def test_check_in_from_my_bookings_and_the_api(lab, app, client, auth):
     assert response.status_code == 422
     assert response.get_json()["reason"] == "check_in_window"
     assert "Too early" in response.get_json()["message"]
+
+
+def test_the_scheduler_job_marks_no_shows(lab, app):
+    from booking import jobs
+    from booking.scheduler import PERIODIC_JOBS
+
+    _platform, resource, user, _staff = lab
+    start = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(hours=2)
+    missed = create_reservation(user, resource, start, start + timedelta(hours=1), now=start - timedelta(days=1))
+    db.session.commit()
+    assert ("attendance", "booking.jobs:settle_attendance", 60) in PERIODIC_JOBS
+    jobs.bind(app)
+    assert jobs.settle_attendance() == 1
+    db.session.expire_all()
+    assert db.session.get(Reservation, missed.id).status == "no_show"

@@ -103,10 +103,12 @@ def test_panel_shows_the_estimate_and_staff_edit_rates(priced, client, auth, mak
     _platform, resource, staff = priced
     user = make_user(organisation="Qubit Startup Ltd")
     auth.login(user.email)
+    client.get("/?lang=en")  # English pages, whatever the catalogue holds
     page = client.get(f"/resources/{resource.id}?start=09:00&end=11:00").get_data(as_text=True)
     assert "Startup rate" in page and "240.00" in page  # 2 h × 120
     auth.logout()
     auth.login(staff.email)
+    client.get("/?lang=en")  # English pages, whatever the catalogue holds
     path = f"/staff/resources/{resource.id}/settings"
     token = csrf_token(client, path)
     response = client.post(path, data={"csrf_token": token, "requires_training": "y",
@@ -117,3 +119,30 @@ def test_panel_shows_the_estimate_and_staff_edit_rates(priced, client, auth, mak
     rate = rate_for(user, resource)
     assert (rate.kind, rate.amount) == ("startup", Decimal("99.00"))
     assert resource.requires_training
+
+
+def test_monthly_statement_lists_fees_and_vouchers_as_a_page_and_csv(priced, client, auth, make_user):
+    from booking.engine.vouchers import issue_vouchers
+
+    _platform, resource, staff = priced
+    admin = make_user(role="admin")
+    user = make_user(organisation="Qubit Startup Ltd", language="en")
+    issue_vouchers(admin, "Qubit Startup Ltd", "1000", now=NOW)
+    first = create_reservation(user, resource, sh(2027, 3, 2, 9), sh(2027, 3, 2, 11), now=NOW, use_voucher=True)
+    create_reservation(user, resource, sh(2027, 3, 3, 9), sh(2027, 3, 3, 10), now=NOW)
+    create_reservation(user, resource, sh(2027, 4, 1, 9), sh(2027, 4, 1, 10), now=NOW)  # April: not listed
+    mark_outcome(staff, first, "completed", now=sh(2027, 3, 2, 12))
+    db.session.commit()
+    auth.login(user.email)
+    client.get("/?lang=en")  # English pages, whatever the catalogue holds
+    page = client.get("/statements?month=2027-03&lang=en").get_data(as_text=True)
+    assert "Qubit Startup Ltd" in page
+    assert "¥360.00" in page and "¥120.00" in page  # fees: 240 + 120; vouchers 120; due 240
+    assert "¥240.00" in page
+    csv_text = client.get("/statements.csv?month=2027-03").get_data(as_text=True)
+    rows = [line.split(",") for line in csv_text.lstrip("\ufeff").splitlines()]
+    assert rows[0][:3] == ["type", "number", "date"]
+    assert len(rows) == 4  # header, two bookings, total
+    assert rows[-1][-3:] == ["360.00", "120.00", "240.00"]
+    other = client.get("/statements.csv?month=2027-03&org=Someone Else").get_data(as_text=True)
+    assert other == csv_text  # users see their own organisation only

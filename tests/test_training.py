@@ -113,6 +113,7 @@ def test_api_refuses_with_403_and_the_page_offers_a_training_request(lab, client
     assert "Request training on this page" in response.get_json()["message"]
 
     auth.login(user.email)
+    client.get("/?lang=en")  # English pages, whatever the catalogue holds
     page = client.get(f"/resources/{resource.id}").get_data(as_text=True)
     assert "Request training" in page
     token = csrf_token(client, f"/resources/{resource.id}")
@@ -122,6 +123,7 @@ def test_api_refuses_with_403_and_the_page_offers_a_training_request(lab, client
 
     auth.logout()
     auth.login(staff.email)
+    client.get("/?lang=en")  # English pages, whatever the catalogue holds
     queue = client.get("/staff/training").get_data(as_text=True)
     assert user.email in queue
     request_id = db.session.scalar(sa.select(TrainingRequest.id))

@@ -144,6 +144,7 @@ def test_twenty_concurrent_bookings_never_overdraw(app, setup):
 def test_admin_page_issues_vouchers_and_shows_the_ledger(setup, client, auth):
     _platform, _resource, _staff, admin, user = setup
     auth.login(admin.email)
+    client.get("/?lang=en")  # English pages, whatever the catalogue holds
     token = csrf_token(client, "/admin/vouchers")
     response = client.post("/admin/vouchers", data={"csrf_token": token, "organisation": ORG, "amount": "800",
                                                     "note": "Provincial programme 2027"})
@@ -153,4 +154,5 @@ def test_admin_page_issues_vouchers_and_shows_the_ledger(setup, client, auth):
     assert balance_of(ORG) == Decimal("800.00")
     auth.logout()
     auth.login(user.email)
+    client.get("/?lang=en")  # English pages, whatever the catalogue holds
     assert client.get("/admin/vouchers").status_code == 403

@@ -103,6 +103,7 @@ def test_refusal_on_the_panel_offers_the_waitlist(client, auth, make_resource, m
     db.session.commit()
     user = make_user()
     auth.login(user.email)
+    client.get("/?lang=en")  # English pages, whatever the catalogue holds
     path = f"/resources/{resource.id}"
     token = csrf_token(client, path)
     response = client.post(f"{path}/book", data={"csrf_token": token, "day": day.isoformat(), "start": "09:00",
