@@ -159,7 +159,8 @@ def _money(value: Decimal | float | None, currency: str | None = "CNY") -> str:
     if value is None:
         return ""
     symbol = "¥" if (currency or "CNY") == "CNY" else f"{currency} "
-    return f"{symbol}{Decimal(value):,.2f}"
+    amount = Decimal(value)
+    return f"{'-' if amount < 0 else ''}{symbol}{abs(amount):,.2f}"
 
 
 def my_waitlist() -> list[Any]:
