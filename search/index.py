@@ -997,18 +997,36 @@ def _search(index: Index, snap: _Snapshot, q: str, *, kind, platform, city, cate
         bits = _filter_bits(snap, conds, flags, max_price, only, exclude)
         total = bits.bit_count()
         facets = {f: _facet_from_bits(snap, f, bits) for f in FACETS}
-        order = snap.order("price" if sort == "price" else "newest")
-        flag_bytes = bits.to_bytes((snap.n >> 3) + 1, "little")
+        # Intent or city words alone ("预约 南京") prefer, not filter: documents matching
+        # both preferences come first, then one, then the rest.
+        tiers = [bits]
+        if plan.kinds or plan.cities:
+            kb = _preference_bits(snap, "kind", plan.kinds) if plan.kinds else None
+            cb = _preference_bits(snap, "city", plan.cities) if plan.cities else None
+            if kb is not None and cb is not None:
+                both, either = bits & kb & cb, bits & (kb | cb)
+                tiers = [both, either & ~both, bits & ~either]
+            else:
+                pref = bits & (kb if kb is not None else cb)
+                tiers = [pref, bits & ~pref]
         picked = []
         skip = start
-        for d in order:
-            if flag_bytes[d >> 3] >> (d & 7) & 1:
-                if skip:
-                    skip -= 1
-                    continue
-                picked.append((d, 0.0))
-                if len(picked) >= per_page:
-                    break
+        for tier in tiers:
+            count = tier.bit_count()
+            if skip >= count:
+                skip -= count
+                continue
+            flag_bytes = tier.to_bytes((snap.n >> 3) + 1, "little")
+            for d in snap.order("price" if sort == "price" else "newest"):
+                if flag_bytes[d >> 3] >> (d & 7) & 1:
+                    if skip:
+                        skip -= 1
+                        continue
+                    picked.append((d, 0.0))
+                    if len(picked) >= per_page:
+                        break
+            if len(picked) >= per_page:
+                break
         hits = [_hit(snap, d, s, plan, snippet_width) for d, s in picked]
         return SearchResult(total, hits, facets, plan.suggestion, plan.note, page, per_page, q)
 
@@ -1119,6 +1137,16 @@ def _filter_bits(snap: _Snapshot, conds, flags, max_price, only, exclude) -> int
     if exclude:
         bits &= ~_bits_from_docs(exclude, snap.n)
     return bits
+
+
+def _preference_bits(snap: _Snapshot, fname: str, values: set[str]) -> int:
+    table = snap.value_ids[fname]
+    vb = snap.value_bits(fname)
+    acc = 0
+    for v in values:
+        if v in table:
+            acc |= vb.get(table[v], 0)
+    return acc
 
 
 def _facet_from_bits(snap: _Snapshot, fname: str, bits: int) -> dict[str, int]:

@@ -207,10 +207,8 @@ def plan_query(raw: str, snap: "_Snapshot | None" = None) -> Plan:
                 plan.highlight.extend(s.tokens[1:])
 
     plan.units.extend(wildcard_units)
-    if not plan.units and (plan.kinds or plan.cities) and slots:
-        # Only intent or city words ("预约 南京"): match them as text after all.
-        for s in slots:
-            plan.units.append(Unit([(s.tokens, 1.0)], required=False, label=s.surface))
+    # Only intent or city words ("预约 南京", "Suzhou"): no units; the index browses
+    # everything, preferred kinds and cities first.
     # The stem is a good highlight too (microscop matches "microscopes").
     plan.highlight.extend(t for u in plan.units for alt, _ in u.alternatives[:1] for t in alt
                           if t.isalpha())

@@ -96,6 +96,16 @@ def test_city_in_query_prefers_but_does_not_exclude(index):
     assert index.search("SEM Nanjing").hits[0]["city"] == "南京"
 
 
+def test_city_or_intent_words_alone_browse_with_preference(index):
+    result = index.search("苏州")
+    assert result.total == len(FIXTURE)  # nothing excluded
+    assert {h["city"] for h in result.hits[:2]} == {"苏州"}
+    assert result.hits[2]["city"] != "苏州"
+    booked = index.search("预约 Wuxi")
+    assert booked.hits[0]["city"] == "无锡" and booked.hits[0]["kind"] == "instrument"
+    assert [h["city"] for h in index.search("Wuxi", page=2, per_page=2).hits] != ["无锡", "无锡"]
+
+
 def test_typo_suggestion_and_results(index):
     result = index.search("microscpe")
     assert result.suggestion == "microscope"
