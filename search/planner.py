@@ -122,7 +122,7 @@ def plan_query(raw: str, snap: "_Snapshot | None" = None) -> Plan:
         fixed: list[Slot] = []
         for s in slots:
             word = s.surface
-            if (_is_word(word) and len(word) >= 4 and word not in corrector
+            if (_is_word(word) and 4 <= len(word) <= 24 and word not in corrector
                     and word not in known and city_of(word) is None):
                 better = corrector.suggest(word)
                 if better:
