@@ -289,3 +289,46 @@ def test_smtps_refuses_a_server_it_cannot_trust(mail_app, smtp_server, book, cer
     assert dispatch_due()["retry"] == 1
     assert "CERTIFICATE_VERIFY_FAILED" in db.session.scalar(select(OutgoingMail.last_error))
     assert smtp_server.messages() == []
+
+
+def test_a_recurring_booking_gets_one_mail_listing_every_date(mail_app, smtp_server, fast_passwords, make_user,
+                                                              make_resource, make_platform):
+    from booking.engine.recurrence import cancel_rest_of_series, create_series, parse_recurrence
+
+    platform = make_platform(booking_rules={"requires_approval": True})
+    make_user(role="staff", platform=platform, language="en", email="staff@example.com")
+    user = make_user(language="en", email="weekly@example.com")
+    start = days_ahead(7, 2)
+    series, plan = create_series(user, make_resource(platform=platform), start, start + timedelta(hours=1),
+                                 parse_recurrence({"freq": "weekly", "count": 4}), "weekly run")
+    db.session.commit()
+    dispatch_due()
+    mails = smtp_server.wait_for(2)
+    assert sorted(m.rcpt_tos[0] for m in mails) == ["staff@example.com", "weekly@example.com"]
+    to_staff = next(m for m in mails if m.rcpt_tos == ["staff@example.com"])
+    assert "4 dates from" in to_staff.subject
+    for occurrence in plan:
+        assert local_label(occurrence.start, occurrence.end, "Asia/Shanghai") in to_staff.text()
+
+    approve_reservation(make_user(role="admin"), plan[0].reservation)  # approved one by one: one mail each
+    cancel_rest_of_series(user, plan[1].reservation, "project ended")
+    db.session.commit()
+    dispatch_due()
+    mails = smtp_server.wait_for(4)
+    assert len(mails) == 4  # pending (1), staff (1), approval (1), cancellation of the other three (1)
+    cancellation = next(m for m in mails if m.subject.startswith("Booking cancelled"))
+    cal = calendar_of(cancellation)
+    assert cal["METHOD"] == "CANCEL"
+    assert sorted(str(e["UID"]) for e in cal.walk("VEVENT")) == sorted(
+        f"reservation-{o.reservation.id}@onestop.example.org" for o in plan[1:])
+
+
+def test_a_rolled_back_series_sends_nothing(mail_app, smtp_server, fast_passwords, make_user, make_resource):
+    from booking.engine.recurrence import create_series, parse_recurrence
+
+    start = days_ahead(7, 2)
+    create_series(make_user(), make_resource(), start, start + timedelta(hours=1),
+                  parse_recurrence({"freq": "daily", "count": 3}))
+    db.session.rollback()
+    db.session.commit()
+    assert db.session.scalars(select(OutgoingMail)).all() == []

@@ -3,13 +3,20 @@
 Called by `booking.engine.events.emit` inside the transaction of the change, so a booking and its
 notifications are committed together or not at all. Mails are rendered here, while the state they
 describe is the state of the event, and queued as `OutgoingMail` rows; the dispatcher sends them.
+
+A recurring booking creates (or cancels) many occurrences in one transaction; their mails are
+gathered per series, kind and recipient and rendered once, just before the commit, as one
+message listing every date (with one VEVENT each), rather than one message per occurrence.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..models import BookingEvent, OutgoingMail, Reservation, User, utcnow
@@ -24,6 +31,25 @@ USER_MAILS: dict[str, tuple[str, str | None]] = {
     "changed": ("changed", "REQUEST"),
     "expired": ("expired", None),
 }
+SERIES_KINDS = ("created", "cancelled")  # the events a whole series goes through at once
+_GATHERED = "onestop_notify_series"  # Session.info key: mails of series waiting for the commit
+
+
+@dataclass(frozen=True)
+class Recipient:
+    key: str  # u<user id> or p<platform id>: part of the Message-ID
+    email: str
+    name: str
+    language: str
+
+
+@dataclass
+class PlannedMail:
+    kind: str
+    method: str | None
+    recipient: Recipient
+    for_staff: bool = False
+    events: list[BookingEvent] = field(default_factory=list)
 
 
 def on_booking_event(event: BookingEvent) -> list[OutgoingMail]:
@@ -32,21 +58,49 @@ def on_booking_event(event: BookingEvent) -> list[OutgoingMail]:
     reservation = event.reservation
     now = event.at or utcnow()
     schedule_reminders(reservation, now)
-    mails: list[OutgoingMail] = []
+    planned = _plan(event, reservation)
+    if reservation.series_id is not None and event.kind in SERIES_KINDS:
+        gathered = db.session.info.setdefault(_GATHERED, {})
+        for mail in planned:
+            key = (reservation.series_id, mail.kind, mail.recipient.key)
+            gathered.setdefault(key, PlannedMail(mail.kind, mail.method, mail.recipient, mail.for_staff)).events.append(event)
+        return []
+    rows = [_render(mail, [event], now) for mail in planned]
+    db.session.add_all(rows)
+    db.session.flush()
+    return rows
+
+
+def _plan(event: BookingEvent, reservation: Reservation) -> list[PlannedMail]:
+    user = reservation.user
+    booker = Recipient(f"u{user.id}", user.email, user.name, user.language)
     if event.kind == "created":
         if reservation.status == "pending":
-            mails.append(_user_mail(event, reservation, "pending", None, now))
-            mails.extend(_staff_mails(event, reservation, now))
-        elif reservation.status == "confirmed":
-            mails.append(_user_mail(event, reservation, "confirmed", "REQUEST", now))
-    elif event.kind in USER_MAILS:
-        kind, method = USER_MAILS[event.kind]
-        if event.kind == "changed" and ("outcome" in (event.payload or {}) or not reservation.active):
-            return mails  # staff recorded completed / no-show: nothing to tell the booker
-        mails.append(_user_mail(event, reservation, kind, method, now))
-    db.session.add_all(mails)
-    db.session.flush()
-    return mails
+            staff = [PlannedMail("staff_pending", None, r, for_staff=True) for r in platform_staff(reservation)]
+            return [PlannedMail("pending", None, booker), *staff]
+        if reservation.status == "confirmed":
+            return [PlannedMail("confirmed", "REQUEST", booker)]
+        return []
+    if event.kind not in USER_MAILS:
+        return []
+    if event.kind == "changed" and ("outcome" in (event.payload or {}) or not reservation.active):
+        return []  # staff recorded completed / no-show: nothing to tell the booker
+    kind, method = USER_MAILS[event.kind]
+    return [PlannedMail(kind, method, booker)]
+
+
+def platform_staff(reservation: Reservation) -> list[Recipient]:
+    """Whoever decides bookings of the reservation's platform: its active staff accounts, else the
+    platform's contact address."""
+    platform = reservation.resource.platform
+    staff = db.session.scalars(
+        select(User).where(User.role == "staff", User.platform_id == platform.id, User.active.is_(True)).order_by(User.id)
+    ).all()
+    if staff:
+        return [Recipient(f"u{u.id}", u.email, u.name, u.language) for u in staff]
+    if platform.email:
+        return [Recipient(f"p{platform.id}", platform.email, platform.name("zh"), "zh")]
+    return []
 
 
 def _sequence(reservation: Reservation) -> int:
@@ -61,7 +115,8 @@ def _event_context(event: BookingEvent, reservation: Reservation, lang: str) -> 
     payload = event.payload or {}
     reason = str(payload.get("reason") or (reservation.decision_reason if event.kind in ("rejected", "cancelled") else "") or "")
     old_when = ""
-    old_start, old_end = payload.get("old_start") or payload.get("previous_start"), payload.get("old_end") or payload.get("previous_end")
+    old_start = payload.get("old_start") or payload.get("previous_start")
+    old_end = payload.get("old_end") or payload.get("previous_end")
     if old_start and old_end:
         try:
             old_when = format_span(datetime.fromisoformat(old_start), datetime.fromisoformat(old_end),
@@ -72,56 +127,53 @@ def _event_context(event: BookingEvent, reservation: Reservation, lang: str) -> 
     return {"reason": reason, "old_when": old_when, "by_staff": by_staff}
 
 
-def _user_mail(event: BookingEvent, reservation: Reservation, kind: str, method: str | None,
-               now: datetime) -> OutgoingMail:
-    user = reservation.user
-    lang = lang_of(user.language)
-    context = reservation_context(reservation, lang)
-    context.update(_event_context(event, reservation, lang))
+def _render(mail: PlannedMail, events: list[BookingEvent], now: datetime) -> OutgoingMail:
+    """One message about one event, or about the same event of several occurrences of a series."""
+    events = sorted(events, key=lambda e: (e.reservation.start, e.id))
+    first = events[0].reservation
+    lang = lang_of(mail.recipient.language)
+    context = reservation_context(first, lang, for_staff=mail.for_staff)
+    context.update(_event_context(events[0], first, lang))
+    context["expiry_hours"] = first.resource.platform.approval_expiry_hours
+    context["count"] = len(events)
+    tz = first.resource.platform.timezone
+    context["occurrences"] = [format_span(e.reservation.start, e.reservation.end, tz, lang) for e in events] \
+        if len(events) > 1 else []
     ics = None
-    if method:
-        ics = (method, invitation(reservation, method, _sequence(reservation), lang, context["link"], now))
-    message_id = f"<event-{event.id}-{kind}-u{user.id}@onestop>"
-    rendered = render_message(kind, lang=lang, to_email=user.email, to_name=user.name, message_id=message_id,
-                              context=context, ics=ics, date=now)
-    return _row(event, reservation, kind, rendered.recipient, rendered.subject, message_id,
-                rendered.as_bytes(), now)
-
-
-def platform_staff(reservation: Reservation) -> list[tuple[str, str, str, str]]:
-    """(key, e-mail, name, language) of whoever decides bookings of the reservation's platform:
-    its active staff accounts, else the platform's contact address."""
-    platform = reservation.resource.platform
-    staff = db.session.scalars(
-        select(User).where(User.role == "staff", User.platform_id == platform.id, User.active.is_(True)).order_by(User.id)
-    ).all()
-    if staff:
-        return [(f"u{u.id}", u.email, u.name, u.language) for u in staff]
-    if platform.email:
-        return [(f"p{platform.id}", platform.email, platform.name("zh"), "zh")]
-    return []
-
-
-def _staff_mails(event: BookingEvent, reservation: Reservation, now: datetime) -> list[OutgoingMail]:
-    mails = []
-    for key, address, name, language in platform_staff(reservation):
-        lang = lang_of(language)
-        context = reservation_context(reservation, lang, for_staff=True)
-        context.update(_event_context(event, reservation, lang))
-        expiry_hours = reservation.resource.platform.approval_expiry_hours
-        context["expiry_hours"] = expiry_hours
-        message_id = f"<event-{event.id}-staff_pending-{key}@onestop>"
-        rendered = render_message("staff_pending", lang=lang, to_email=address, to_name=name,
-                                  message_id=message_id, context=context, date=now)
-        mails.append(_row(event, reservation, "staff_pending", address, rendered.subject, message_id,
-                          rendered.as_bytes(), now))
-    return mails
-
-
-def _row(event: BookingEvent, reservation: Reservation, kind: str, recipient: str, subject: str,
-         message_id: str, raw: bytes, now: datetime) -> OutgoingMail:
+    if mail.method:
+        ics = (mail.method, invitation([(e.reservation, _sequence(e.reservation)) for e in events], mail.method,
+                                       lang, context["link"], now))
+    if len(events) == 1:
+        message_id = f"<event-{events[0].id}-{mail.kind}-{mail.recipient.key}@onestop>"
+    else:
+        message_id = (f"<series-{first.series_id}-{mail.kind}-e{min(e.id for e in events)}-"
+                      f"{mail.recipient.key}@onestop>")
+    rendered = render_message(mail.kind, lang=lang, to_email=mail.recipient.email, to_name=mail.recipient.name,
+                              message_id=message_id, context=context, ics=ics, date=now)
     return OutgoingMail(
-        kind=kind, reservation_id=reservation.id, event_id=event.id, recipient=recipient,
-        subject=subject[:300], message_id=message_id, raw=raw.decode("ascii"), status="pending",
-        attempts=0, next_attempt_at=now, last_error="", created_at=now,
+        kind=mail.kind, reservation_id=first.id, event_id=events[0].id, recipient=rendered.recipient,
+        subject=rendered.subject[:300], message_id=message_id, raw=rendered.as_bytes().decode("ascii"),
+        status="pending", attempts=0, next_attempt_at=now, last_error="", created_at=now,
     )
+
+
+@sa_event.listens_for(Session, "before_commit")
+def _render_gathered(session: Session) -> None:
+    """Render the gathered series mails into rows, in the transaction that is being committed."""
+    gathered = session.info.pop(_GATHERED, None)
+    if not gathered:
+        return
+    if session.in_nested_transaction():  # a savepoint, not the commit: keep gathering
+        session.info[_GATHERED] = gathered
+        return
+    now = utcnow()
+    session.add_all(_render(mail, mail.events, max((e.at for e in mail.events), default=now))
+                    for mail in gathered.values())
+
+
+@sa_event.listens_for(Session, "after_transaction_end")
+def _forget_gathered(session: Session, transaction: Any) -> None:
+    """When the outermost transaction ends (committed: rendered above; rolled back: the changes
+    are gone), nothing gathered may leak into the next one."""
+    if transaction.parent is None:
+        session.info.pop(_GATHERED, None)

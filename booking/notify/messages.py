@@ -131,50 +131,52 @@ def sender_address() -> tuple[str, str]:
     return header, parseaddr(header)[1] or "noreply@onestop.local"
 
 
-def invitation(reservation: Reservation, method: str, sequence: int, lang: str,
-               link: str, now: datetime | None = None) -> str:
-    """An iCalendar invitation (REQUEST) or withdrawal (CANCEL) for one reservation.
+def invitation(items: list[tuple[Reservation, int]], method: str, lang: str, link: str,
+               now: datetime | None = None) -> str:
+    """An iCalendar invitation (REQUEST) or withdrawal (CANCEL) for reservations, with their
+    SEQUENCE numbers (one VEVENT each: a series is several).
 
-    UID is stable per reservation (and matches the subscription feed's); SEQUENCE grows with every event of it; times carry the
-    platform's TZID with its VTIMEZONE, so calendars show the platform's local time.
+    UID is stable per reservation and the same as in the user's calendar subscription
+    (booking.web.calendar: reservation-<id>@<host>), so a calendar that has both shows one event;
+    SEQUENCE grows with every event of the reservation; times carry the platform's TZID with its
+    VTIMEZONE, so calendars show the platform's local time.
     """
-    resource = reservation.resource
-    platform = resource.platform
-    zone = ZoneInfo(platform.timezone or "Asia/Shanghai")
     organizer = sender_address()[1]
+    host = urlsplit(str(setting("ONESTOP_BASE_URL"))).netloc or "onestop"
     cal = icalendar.Calendar()
     cal.add("prodid", "-//OneStop//Bookings//EN")
     cal.add("version", "2.0")
     cal.add("method", method)
-    event = icalendar.Event()
-    # The same UID as the user's calendar subscription (booking.web.calendar: reservation-<id>@<host>),
-    # so a calendar that has both shows one event.
-    host = urlsplit(str(setting("ONESTOP_BASE_URL"))).netloc or "onestop"
-    event.add("uid", f"reservation-{reservation.id}@{host}")
-    event.add("sequence", sequence)
-    event.add("dtstamp", now or utcnow())
-    event.add("dtstart", reservation.start.astimezone(zone))
-    event.add("dtend", reservation.end.astimezone(zone))
-    event.add("summary", f"{resource.display_title(lang)} · {platform.name(lang)}")
-    where = resource.location or platform.address
-    if where:
-        event.add("location", where)
-    description = link if not reservation.purpose else f"{reservation.purpose}\n\n{link}"
-    event.add("description", description)
-    event.add("url", link)
-    event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
-    organizer_prop = icalendar.vCalAddress(f"mailto:{organizer}")
-    organizer_prop.params["cn"] = icalendar.vText(platform.name(lang))
-    event.add("organizer", organizer_prop)
-    attendee = icalendar.vCalAddress(f"mailto:{reservation.user.email}")
-    attendee.params["cn"] = icalendar.vText(reservation.user.name or reservation.user.email)
-    attendee.params["role"] = icalendar.vText("REQ-PARTICIPANT")
-    attendee.params["partstat"] = icalendar.vText("ACCEPTED")
-    event.add("attendee", attendee)
-    cal.add_component(event)
-    # VTIMEZONE with the zone's rules around the booking only (the default spans 1970–2038: slow, long).
+    for reservation, sequence in items:
+        resource = reservation.resource
+        platform = resource.platform
+        zone = ZoneInfo(platform.timezone or "Asia/Shanghai")
+        event = icalendar.Event()
+        event.add("uid", f"reservation-{reservation.id}@{host}")
+        event.add("sequence", sequence)
+        event.add("dtstamp", now or utcnow())
+        event.add("dtstart", reservation.start.astimezone(zone))
+        event.add("dtend", reservation.end.astimezone(zone))
+        event.add("summary", f"{resource.display_title(lang)} · {platform.name(lang)}")
+        where = resource.location or platform.address
+        if where:
+            event.add("location", where)
+        event.add("description", link if not reservation.purpose else f"{reservation.purpose}\n\n{link}")
+        event.add("url", link)
+        event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
+        organizer_prop = icalendar.vCalAddress(f"mailto:{organizer}")
+        organizer_prop.params["cn"] = icalendar.vText(platform.name(lang))
+        event.add("organizer", organizer_prop)
+        attendee = icalendar.vCalAddress(f"mailto:{reservation.user.email}")
+        attendee.params["cn"] = icalendar.vText(reservation.user.name or reservation.user.email)
+        attendee.params["role"] = icalendar.vText("REQ-PARTICIPANT")
+        attendee.params["partstat"] = icalendar.vText("ACCEPTED")
+        event.add("attendee", attendee)
+        cal.add_component(event)
+    # VTIMEZONE with the zone's rules around the bookings only (the default spans 1970–2038: slow, long).
     year = timedelta(days=366)
-    cal.add_missing_timezones(first_date=(reservation.start - year).date(), last_date=(reservation.end + year).date())
+    cal.add_missing_timezones(first_date=(min(r.start for r, _ in items) - year).date(),
+                              last_date=(max(r.end for r, _ in items) + year).date())
     return cal.to_ical().decode("utf-8")
 
 
