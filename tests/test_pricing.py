@@ -1,7 +1,7 @@
 """Prices: internal, external and startup rates; the estimate when booking, the actual fee at the end."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
