@@ -156,3 +156,23 @@ def test_admin_page_issues_vouchers_and_shows_the_ledger(setup, client, auth):
     auth.login(user.email)
     client.get("/?lang=en")  # English pages, whatever the catalogue holds
     assert client.get("/admin/vouchers").status_code == 403
+
+
+def test_api_books_with_vouchers_and_shows_the_fee(setup, app, client, auth):
+    _platform, resource, _staff, admin, user = setup
+    issue_vouchers(admin, ORG, "100", now=NOW)
+    db.session.commit()
+    headers = auth.token(user.email)
+    start = datetime.now(SHANGHAI).replace(minute=0, second=0, microsecond=0) + timedelta(days=2)
+    body = {"resource_id": resource.id, "start": start.isoformat(), "end": (start + timedelta(hours=3)).isoformat(),
+            "use_voucher": True}
+    response = client.post("/api/v1/reservations", headers=headers, json=body)
+    assert response.status_code == 201, response.get_json()
+    fee = response.get_json()["fee"]
+    # no startup rate on this resource: the external one; the cap (150) is more than the balance (100)
+    assert (fee["rate_kind"], fee["estimate"], fee["voucher"]) == ("external", 300.0, 100.0)
+    body["start"], body["end"] = (start + timedelta(hours=4)).isoformat(), (start + timedelta(hours=5)).isoformat()
+    response = client.post("/api/v1/reservations", headers=headers, json=body)
+    assert response.status_code == 409
+    assert response.get_json()["reason"] == "voucher_balance"
+    assert balance_of(ORG) == Decimal("0.00")
