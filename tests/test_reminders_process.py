@@ -72,7 +72,7 @@ def start_scheduler(database_url: str, smtp_server: SmtpSink, tmp_path: Path) ->
         ONESTOP_MAIL_URL=smtp_server.url,
         ONESTOP_INSTANCE=str(tmp_path / "scheduler-instance"),
         ONESTOP_SECRET_KEY="test",
-        ONESTOP_REMINDER_OFFSETS="5s",
+        ONESTOP_REMINDER_OFFSETS="10s",
         ONESTOP_MAIL_RETRY_SECONDS="0.5",
         ONESTOP_MAIL_MAX_ATTEMPTS="10",
         ONESTOP_BASE_URL="https://onestop.example.org",
@@ -97,7 +97,7 @@ def soon(mail_app, book, make_user, make_resource) -> Callable[..., Reservation]
     """A booking starting `in_seconds` from now, reminded `offset` seconds before."""
     users = []
 
-    def factory(in_seconds: float, offset: int = 5, **params) -> Reservation:
+    def factory(in_seconds: float, offset: int = 10, **params) -> Reservation:
         mail_app.config["ONESTOP_REMINDER_OFFSETS"] = [timedelta(seconds=offset)]
         if "user" not in params:
             users[:] = users or [make_user(language="en")]
@@ -119,11 +119,11 @@ def settle(sink: SmtpSink, seconds: float = 1.5) -> None:
 
 def test_killed_scheduler_restarted_sends_each_reminder_once(smtp_server, start_scheduler, soon):
     first = start_scheduler()                  # starting up while the bookings are made
-    kept = soon(8)                             # reminder due in 3 s
-    cancelled = soon(8)
+    kept = soon(13)                            # reminder due in 3 s (10 s before the start)
+    cancelled = soon(13)
     cancel_reservation(cancelled.user, cancelled)
     db.session.commit()
-    moved = soon(8)
+    moved = soon(13)
     new_start = moved.start + timedelta(seconds=2)
     move(moved, new_start)                     # its reminder now due in 5 s
     first.wait_ready()
@@ -140,8 +140,8 @@ def test_killed_scheduler_restarted_sends_each_reminder_once(smtp_server, start_
         [rows[kept.id].message_id, rows[moved.id].message_id])
     assert rows[cancelled.id].status == "cancelled"
     moved_mail = next(m for m in mails if m.message_id == rows[moved.id].message_id)
-    assert moved_mail.at >= new_start - timedelta(seconds=5)  # not at the old time
-    assert rows[moved.id].due_at == new_start - timedelta(seconds=5)
+    assert moved_mail.at >= new_start - timedelta(seconds=10)  # not at the old time
+    assert rows[moved.id].due_at == new_start - timedelta(seconds=10)
     # every event mail arrived too, once: 3 confirmations, a cancellation, a change
     assert len(smtp_server.messages()) == 2 + 5
 
@@ -149,7 +149,7 @@ def test_killed_scheduler_restarted_sends_each_reminder_once(smtp_server, start_
 def test_smtp_down_for_a_while_then_every_reminder_arrives_once(smtp_server, start_scheduler, soon):
     smtp_server.stop()
     scheduler = start_scheduler()              # starting up while the bookings are made
-    bookings = [soon(7) for _ in range(3)]     # reminders due in 2 s
+    bookings = [soon(12) for _ in range(3)]    # reminders due in 2 s (10 s before the start)
     scheduler.wait_ready()
     deadline = time.monotonic() + 30
     while True:  # wait until the scheduler has failed on the reminders at least once
@@ -173,7 +173,7 @@ def test_two_schedulers_by_mistake_still_send_one_mail_per_reminder(smtp_server,
     """Both dispatch at the same time (a slow server, small batches): the claim keeps them apart."""
     smtp_server.delay = 0.15                  # 24 mails take ~3.6 s: longer than a dispatcher cycle
     schedulers = [start_scheduler(ONESTOP_MAIL_BATCH_SIZE="3"), start_scheduler(ONESTOP_MAIL_BATCH_SIZE="3")]
-    bookings = [soon(8) for _ in range(12)]   # reminders due 3 s after each booking: close together
+    bookings = [soon(13) for _ in range(12)]  # reminders due 3 s after each booking: close together
     for scheduler in schedulers:
         scheduler.wait_ready()
     smtp_server.wait_for(2 * len(bookings), timeout=40)
