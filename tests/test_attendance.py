@@ -5,6 +5,7 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from flask_babel import force_locale
 import sqlalchemy as sa
 
 from booking.engine import create_reservation
@@ -22,6 +23,13 @@ NOW = datetime(2027, 3, 1, 0, 0, tzinfo=timezone.utc)
 
 def sh(*args: int) -> datetime:
     return datetime(*args, tzinfo=SHANGHAI)
+
+
+@pytest.fixture(autouse=True)
+def english(app):
+    """Messages are asserted in English, the source language (jobs default to Chinese)."""
+    with force_locale("en"):
+        yield
 
 
 @pytest.fixture
@@ -81,7 +89,7 @@ def test_too_many_no_shows_restrict_booking_with_the_reason_and_date(lab, client
     db.session.rollback()
     assert refused.value.status == 403
     assert "until 2027-04-03 10:00" in refused.value.message and "3 bookings" in refused.value.message
-    assert platform.name_zh in refused.value.message  # outside a request: the default language
+    assert "You cannot book at Materials Lab" in refused.value.message
     # after the restriction ends the user may book again; the old no-shows do not count twice
     later = sh(2027, 4, 3, 10, 1)
     reservation = create_reservation(user, resource, sh(2027, 4, 5, 9), sh(2027, 4, 5, 10), now=later)
@@ -122,7 +130,7 @@ def test_check_in_from_my_bookings_and_the_api(lab, app, client, auth):
     assert response.status_code == 303
     db.session.expire_all()
     assert db.session.get(Reservation, soon.id).checked_in_at is not None
-    response = app_client.post(f"/api/v1/reservations/{later.id}/check-in", headers=headers)
+    response = app_client.post(f"/api/v1/reservations/{later.id}/check-in?lang=en", headers=headers)
     assert response.status_code == 422
     assert response.get_json()["reason"] == "check_in_window"
     assert "Too early" in response.get_json()["message"]
@@ -141,3 +149,10 @@ def test_the_scheduler_job_marks_no_shows(lab, app):
     assert jobs.settle_attendance() == 1
     db.session.expire_all()
     assert db.session.get(Reservation, missed.id).status == "no_show"
+
+
+def test_the_job_leaves_old_bookings_to_staff(lab):
+    _platform, resource, user, _staff = lab
+    old = book(user, resource, sh(2027, 3, 2, 9))
+    assert settle_attendance(now=sh(2027, 3, 20, 9)) == {"no_show": 0, "completed": 0}
+    assert old.status == "confirmed"

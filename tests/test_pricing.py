@@ -6,6 +6,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from flask_babel import force_locale
 
 from booking.engine import create_reservation
 from booking.engine.attendance import check_in, check_out
@@ -21,6 +22,13 @@ NOW = datetime(2027, 3, 1, 0, 0, tzinfo=timezone.utc)
 
 def sh(*args: int) -> datetime:
     return datetime(*args, tzinfo=SHANGHAI)
+
+
+@pytest.fixture(autouse=True)
+def english(app):
+    """Messages are asserted in English, the source language (jobs default to Chinese)."""
+    with force_locale("en"):
+        yield
 
 
 @pytest.fixture

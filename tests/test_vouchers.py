@@ -8,6 +8,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from flask_babel import force_locale
 import sqlalchemy as sa
 
 from booking.engine import cancel_reservation, create_reservation
@@ -27,6 +28,13 @@ THREADS = 20
 
 def sh(*args: int) -> datetime:
     return datetime(*args, tzinfo=SHANGHAI)
+
+
+@pytest.fixture(autouse=True)
+def english(app):
+    """Messages are asserted in English, the source language (jobs default to Chinese)."""
+    with force_locale("en"):
+        yield
 
 
 @pytest.fixture

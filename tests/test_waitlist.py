@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from flask_babel import force_locale
 import sqlalchemy as sa
 
 from booking.engine import SlotTaken, cancel_reservation, create_reservation, reject_reservation
@@ -23,6 +24,13 @@ NOW = datetime(2027, 3, 1, 0, 0, tzinfo=timezone.utc)
 
 def sh(*args: int) -> datetime:
     return datetime(*args, tzinfo=SHANGHAI)
+
+
+@pytest.fixture(autouse=True)
+def english(app):
+    """Messages are asserted in English, the source language (jobs default to Chinese)."""
+    with force_locale("en"):
+        yield
 
 
 def waitlist_mails() -> list[str]:

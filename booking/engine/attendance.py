@@ -32,6 +32,9 @@ def _lang() -> str:
 from .timefmt import describe
 
 NO_SHOW_WINDOW = timedelta(days=90)
+# The job looks this far back only: bookings older than that (made before check-in existed, or
+# while no scheduler ran for longer) are left for staff to mark, never turned into no-shows at once.
+SETTLE_HORIZON = timedelta(days=7)
 
 
 class CheckInRefused(BookingRefused):
@@ -173,7 +176,7 @@ def platform_restrictions(platform: Platform, now: datetime) -> list[BookingRest
 
 def settle_attendance(now: datetime | None = None) -> dict[str, int]:
     """No-show for confirmed bookings not checked in by the end of the check-in window; completed
-    for those checked in whose end has passed. Each row is claimed with a conditional UPDATE, so a
+    for those checked in whose end has passed (bookings that ended within SETTLE_HORIZON). Each row is claimed with a conditional UPDATE, so a
     check-in or a staff decision at the same moment wins cleanly."""
     from .reservations import finish_reservation
 
@@ -183,7 +186,7 @@ def settle_attendance(now: datetime | None = None) -> dict[str, int]:
         select(Reservation.id, Reservation.start, Reservation.end, Reservation.checked_in_at,
                Platform.checkin_after_minutes)
         .join(Resource, Resource.id == Reservation.resource_id).join(Platform, Platform.id == Resource.platform_id)
-        .where(Reservation.status == "confirmed", Reservation.start < now)
+        .where(Reservation.status == "confirmed", Reservation.start < now, Reservation.end > now - SETTLE_HORIZON)
     ).all()
     for rid, start, end, checked_in_at, after in rows:
         if checked_in_at is None and start + timedelta(minutes=after or 0) < now:
