@@ -1,6 +1,9 @@
 """Training and qualification: a resource that requires training is booked by qualified users only."""
 from __future__ import annotations
 
+import email
+import email.policy
+
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -15,7 +18,7 @@ from booking.engine.qualifications import (
 )
 from booking.errors import Forbidden, InvalidInput
 from booking.extensions import db
-from booking.models import Qualification, TrainingRequest
+from booking.models import OutgoingMail, Qualification, TrainingRequest
 from support import csrf_token
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -100,6 +103,12 @@ def test_request_queue_approve_grants_and_decline_closes(lab, make_user):
     other = request_training(make_user(), resource, now=NOW + timedelta(minutes=1))
     db.session.commit()
     assert again.id == request.id
+    # staff hear of each new request once (a repeated request is the same one)
+    assert list(db.session.scalars(sa.select(OutgoingMail.recipient).where(OutgoingMail.kind == "training_request")
+                                   .order_by(OutgoingMail.id))) == [staff.email, staff.email]
+    raw = db.session.scalar(sa.select(OutgoingMail.raw).where(OutgoingMail.kind == "training_request").limit(1))
+    body = email.message_from_string(raw, policy=email.policy.default).get_body(("plain",)).get_content()
+    assert user.email in body and "I used a Zeiss SEM before" in body and "/staff/training" in body
     assert [r.id for r in training_queue(platform)] == [request.id, other.id]
     approve_request(staff, request, date(2027, 12, 31), now=NOW)
     decline_request(staff, other, "Full until May", now=NOW)

@@ -99,7 +99,47 @@ def request_training(user: User, resource: Resource, message: str = "", *, now: 
     request.user, request.resource = user, resource
     db.session.add(request)
     db.session.flush()
+    _tell_staff(request, now)
     return request
+
+
+def _tell_staff(request: TrainingRequest, now: datetime) -> None:
+    """Queue a mail to the platform's active staff (else its contact address) about a new request."""
+    from flask import current_app
+    from flask_babel import force_locale
+    from werkzeug.routing import BuildError
+
+    from ..models import OutgoingMail
+    from ..notify.messages import absolute_url, lang_of
+    from .waitlist import render_services_mail
+
+    resource, user = request.resource, request.user
+    platform = resource.platform
+    staff = db.session.scalars(select(User).where(User.role == "staff", User.platform_id == platform.id,
+                                                  User.active.is_(True)).order_by(User.id)).all()
+    recipients = [(f"u{s.id}", s.email, s.name, s.language) for s in staff]
+    if not recipients and platform.email:
+        recipients = [(f"p{platform.id}", platform.email, platform.name("zh"), "zh")]
+    try:
+        path = current_app.url_map.bind("localhost").build("services.staff_training", {})
+    except BuildError:
+        path = "/staff/training"
+    for key, address, name, language in recipients:
+        lang = lang_of(language)
+        with force_locale(lang):
+            subject = _("Training requested: %(title)s", title=resource.display_title(lang))
+        message_id = f"<training-request-{request.id}-{key}@onestop>"
+        context = {"title": resource.display_title(lang), "platform_name": platform.name(lang),
+                   "user_name": user.name or user.email, "user_email": user.email,
+                   "organisation": user.organisation or "", "message": request.message,
+                   "link": absolute_url(path), "home": absolute_url("/"), "subject": subject}
+        rendered = render_services_mail("training_request", lang=lang, to_email=address, to_name=name,
+                                        message_id=message_id, context=context, now=now)
+        db.session.add(OutgoingMail(kind="training_request", reservation_id=None, event_id=None, recipient=address,
+                                    subject=subject[:300], message_id=message_id,
+                                    raw=rendered.as_bytes().decode("ascii"), status="pending", attempts=0,
+                                    next_attempt_at=now, last_error="", created_at=now))
+    db.session.flush()
 
 
 def training_queue(platform: Platform) -> list[TrainingRequest]:

@@ -136,27 +136,30 @@ def _mail(entry: WaitlistEntry, now: datetime) -> OutgoingMail:
     message_id = f"<waitlist-{entry.id}-{now:%Y%m%dT%H%M%S}@onestop>"
     context = {"title": resource.display_title(lang), "platform_name": resource.platform.name(lang), "when": when,
                "timezone": tz, "link": _link(entry), "home": absolute_url("/"), "subject": subject}
-    rendered = _render(lang, user, message_id, context, now)
+    rendered = render_services_mail("waitlist_free", lang=lang, to_email=user.email, to_name=user.name,
+                                    message_id=message_id, context=context, now=now)
     return OutgoingMail(kind="waitlist_free", reservation_id=None, event_id=None, recipient=user.email,
                         subject=subject[:300], message_id=message_id, raw=rendered.as_bytes().decode("ascii"),
                         status="pending", attempts=0, next_attempt_at=now, last_error="", created_at=now)
 
 
-def _render(lang: str, user: User, message_id: str, context: dict[str, Any], now: datetime) -> Rendered:
-    """Like booking.notify.messages.render_message, from templates/services/email/waitlist_free.*"""
-    values = dict(context, kind="waitlist_free", lang=lang, recipient_name=user.name or user.email)
+def render_services_mail(template: str, *, lang: str, to_email: str, to_name: str, message_id: str,
+                         context: dict[str, Any], now: datetime) -> Rendered:
+    """Like booking.notify.messages.render_message, from templates/services/email/<template>.*
+    (the services' own mails), with the subject given in `context["subject"]`."""
+    values = dict(context, kind=template, lang=lang, recipient_name=to_name or to_email)
     with force_locale(lang):
-        text = render_template("services/email/waitlist_free.txt", **values)
-        html = render_template("services/email/waitlist_free.html", **values)
+        text = render_template(f"services/email/{template}.txt", **values)
+        html = render_template(f"services/email/{template}.html", **values)
     from_header, envelope_sender = sender_address()
     msg = EmailMessage(policy=POLICY)
     msg["Subject"] = context["subject"]
     msg["From"] = from_header
-    msg["To"] = Address(display_name=" ".join((user.name or "").split()), addr_spec=user.email)
+    msg["To"] = Address(display_name=" ".join((to_name or "").split()), addr_spec=to_email)
     msg["Date"] = format_datetime(now)
     msg["Message-ID"] = message_id
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(text.strip() + "\n")
     msg.add_alternative(html, subtype="html")
     msg["Content-Language"] = "zh-CN" if lang == "zh" else "en"
-    return Rendered(message=msg, subject=context["subject"], sender=envelope_sender, recipient=user.email)
+    return Rendered(message=msg, subject=context["subject"], sender=envelope_sender, recipient=to_email)
