@@ -114,6 +114,11 @@ def test_request_queue_approve_grants_and_decline_closes(lab, make_user):
     decline_request(staff, other, "Full until May", now=NOW)
     db.session.commit()
     assert training_queue(platform) == []
+    told = dict(db.session.execute(sa.select(OutgoingMail.recipient, OutgoingMail.raw)
+                                   .where(OutgoingMail.kind == "training_decision")).all())
+    assert set(told) == {user.email, other.user.email}
+    assert "2027-12-31" in email.message_from_string(told[user.email], policy=email.policy.default).get_body(
+        ("plain",)).get_content()
     assert db.session.scalar(sa.select(TrainingRequest.status).where(TrainingRequest.id == request.id)) == "approved"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Qualification)) == 1
     assert book(user, resource, sh(2027, 3, 2, 9), sh(2027, 3, 2, 10)).status == "confirmed"

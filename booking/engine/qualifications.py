@@ -9,6 +9,7 @@ one grants the qualification.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select
 
@@ -103,16 +104,41 @@ def request_training(user: User, resource: Resource, message: str = "", *, now: 
     return request
 
 
-def _tell_staff(request: TrainingRequest, now: datetime) -> None:
-    """Queue a mail to the platform's active staff (else its contact address) about a new request."""
-    from flask import current_app
+def _queue_mail(template: str, kind: str, key: str, address: str, name: str, language: str, subject_text: Any,
+                context: dict[str, Any], now: datetime) -> None:
     from flask_babel import force_locale
-    from werkzeug.routing import BuildError
 
     from ..models import OutgoingMail
     from ..notify.messages import absolute_url, lang_of
     from .waitlist import render_services_mail
 
+    lang = lang_of(language)
+    with force_locale(lang):
+        subject = subject_text(lang)
+    message_id = f"<{kind}-{key}@onestop>"
+    values = dict(context, subject=subject, home=absolute_url("/"))
+    values = {k: (v(lang) if callable(v) else v) for k, v in values.items()}
+    rendered = render_services_mail(template, lang=lang, to_email=address, to_name=name, message_id=message_id,
+                                    context=values, now=now)
+    db.session.add(OutgoingMail(kind=kind[:32], reservation_id=None, event_id=None, recipient=address,
+                                subject=subject[:300], message_id=message_id, raw=rendered.as_bytes().decode("ascii"),
+                                status="pending", attempts=0, next_attempt_at=now, last_error="", created_at=now))
+
+
+def _path(endpoint: str, fallback: str, **values: Any) -> str:
+    from flask import current_app
+    from werkzeug.routing import BuildError
+
+    from ..notify.messages import absolute_url
+
+    try:
+        return absolute_url(current_app.url_map.bind("localhost").build(endpoint, values))
+    except BuildError:
+        return absolute_url(fallback)
+
+
+def _tell_staff(request: TrainingRequest, now: datetime) -> None:
+    """Queue a mail to the platform's active staff (else its contact address) about a new request."""
     resource, user = request.resource, request.user
     platform = resource.platform
     staff = db.session.scalars(select(User).where(User.role == "staff", User.platform_id == platform.id,
@@ -120,25 +146,27 @@ def _tell_staff(request: TrainingRequest, now: datetime) -> None:
     recipients = [(f"u{s.id}", s.email, s.name, s.language) for s in staff]
     if not recipients and platform.email:
         recipients = [(f"p{platform.id}", platform.email, platform.name("zh"), "zh")]
-    try:
-        path = current_app.url_map.bind("localhost").build("services.staff_training", {})
-    except BuildError:
-        path = "/staff/training"
+    context = {"title": resource.display_title, "platform_name": platform.name, "user_name": user.name or user.email,
+               "user_email": user.email, "organisation": user.organisation or "", "message": request.message,
+               "link": _path("services.staff_training", "/staff/training")}
     for key, address, name, language in recipients:
-        lang = lang_of(language)
-        with force_locale(lang):
-            subject = _("Training requested: %(title)s", title=resource.display_title(lang))
-        message_id = f"<training-request-{request.id}-{key}@onestop>"
-        context = {"title": resource.display_title(lang), "platform_name": platform.name(lang),
-                   "user_name": user.name or user.email, "user_email": user.email,
-                   "organisation": user.organisation or "", "message": request.message,
-                   "link": absolute_url(path), "home": absolute_url("/"), "subject": subject}
-        rendered = render_services_mail("training_request", lang=lang, to_email=address, to_name=name,
-                                        message_id=message_id, context=context, now=now)
-        db.session.add(OutgoingMail(kind="training_request", reservation_id=None, event_id=None, recipient=address,
-                                    subject=subject[:300], message_id=message_id,
-                                    raw=rendered.as_bytes().decode("ascii"), status="pending", attempts=0,
-                                    next_attempt_at=now, last_error="", created_at=now))
+        _queue_mail("training_request", "training_request", f"{request.id}-{key}", address, name, language,
+                    lambda lang: _("Training requested: %(title)s", title=resource.display_title(lang)), context, now)
+    db.session.flush()
+
+
+def _tell_user(user: User, resource: Resource, granted: bool, key: str, now: datetime, *,
+               expires_on: date | None = None, note: str = "") -> None:
+    """Tell the user that staff qualified them (or declined their request)."""
+    context = {"title": resource.display_title, "platform_name": resource.platform.name, "granted": granted,
+               "expires_on": expires_on.isoformat() if expires_on else "", "note": note,
+               "link": _path("main.resource", f"/resources/{resource.id}", resource_id=resource.id)}
+    if granted:
+        subject = lambda lang: _("You may now book %(title)s", title=resource.display_title(lang))  # noqa: E731
+    else:
+        subject = lambda lang: _("Training request declined: %(title)s", title=resource.display_title(lang))  # noqa: E731
+    _queue_mail("training_decision", "training_decision", key, user.email, user.name, user.language, subject,
+                context, now)
     db.session.flush()
 
 
@@ -170,6 +198,8 @@ def grant_qualification(staff: User, user: User, resource: Resource, expires_on:
             TrainingRequest.status == "open")):
         request.status, request.decided_by_id, request.decided_at = "approved", staff.id, now
     db.session.flush()
+    _tell_user(user, resource, True, f"qualification-{qualification.id}", now, expires_on=expires_on,
+               note=qualification.note)
     return qualification
 
 
@@ -187,6 +217,8 @@ def decline_request(staff: User, request: TrainingRequest, note: str = "", *, no
     request.status, request.decided_by_id, request.decided_at = "declined", staff.id, now or utcnow()
     request.decision_note = (note or "").strip()[:2000]
     db.session.flush()
+    _tell_user(request.user, request.resource, False, f"declined-{request.id}", request.decided_at,
+               note=request.decision_note)
     return request
 
 
