@@ -1,7 +1,7 @@
 """Prices: internal, external and startup rates; the estimate when booking, the actual fee at the end."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -14,6 +14,7 @@ from booking.engine.pricing import adjust_fee, estimate, rate_for, set_rate
 from booking.engine.reservations import mark_outcome
 from booking.errors import Forbidden, InvalidInput
 from booking.extensions import db
+from booking.models import Reservation
 from support import csrf_token
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -154,3 +155,22 @@ def test_monthly_statement_lists_fees_and_vouchers_as_a_page_and_csv(priced, cli
     assert rows[-1][-3:] == ["360.00", "120.00", "240.00"]
     other = client.get("/statements.csv?month=2027-03&org=Someone Else").get_data(as_text=True)
     assert other == csv_text  # users see their own organisation only
+
+
+def test_staff_adjust_the_actual_fee_from_the_day_view(priced, client, auth, make_user):
+    _platform, resource, staff = priced
+    user = make_user()
+    start = datetime.now(SHANGHAI).replace(second=0, microsecond=0) - timedelta(hours=3)
+    booked = create_reservation(user, resource, start, start + timedelta(hours=1), now=start - timedelta(days=1))
+    mark_outcome(staff, booked, "completed", now=start + timedelta(hours=2))
+    db.session.commit()
+    auth.login(staff.email)
+    client.get("/?lang=en")  # English pages, whatever the catalogue holds
+    day = start.date().isoformat()
+    page = client.get(f"/staff?view=day&date={day}").get_data(as_text=True)
+    assert f'action="/staff/reservations/{booked.id}/fee"' in page
+    token = csrf_token(client, f"/staff?view=day&date={day}")
+    response = client.post(f"/staff/reservations/{booked.id}/fee", data={"csrf_token": token, "fee": "99.50"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Reservation, booked.id).fee_actual == Decimal("99.50")
