@@ -17,6 +17,7 @@ from booking.errors import InvalidInput
 from booking.extensions import db
 from booking.models import OutgoingMail, WaitlistEntry
 from support import csrf_token
+from tests.smtp_server import fast_passwords, mail_app, smtp_server  # noqa: F401 (fixtures)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2027, 3, 1, 0, 0, tzinfo=timezone.utc)
@@ -124,3 +125,23 @@ def test_refusal_on_the_panel_offers_the_waitlist(client, auth, make_resource, m
     assert response.status_code == 303
     assert db.session.scalar(sa.select(WaitlistEntry.status)) == "waiting"
     assert "On the waitlist" in client.get("/bookings").get_data(as_text=True)
+
+
+def test_the_waiting_receive_their_mails_in_joining_order(mail_app, smtp_server, make_resource, make_user):
+    from booking.notify import dispatch_due
+
+    resource = make_resource(opening_hours=None)
+    holder = make_user(email="holder@example.com")
+    start = (datetime.now(timezone.utc) + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
+    reservation = create_reservation(holder, resource, start, start + timedelta(hours=2))
+    waiting = [make_user(email=f"w{i}@example.com", language="en") for i in range(4)]
+    for i, user in enumerate(reversed(waiting)):  # w3 joins first, w0 last
+        join_waitlist(user, resource, start, start + timedelta(hours=1), now=datetime.now(timezone.utc) + timedelta(
+            seconds=i))
+    db.session.commit()
+    cancel_reservation(holder, reservation)
+    db.session.commit()
+    dispatch_due()
+    received = [m.message["To"].addresses[0].addr_spec for m in smtp_server.messages()
+                if m.subject.startswith("Free again")]
+    assert received == ["w3@example.com", "w2@example.com", "w1@example.com", "w0@example.com"]
