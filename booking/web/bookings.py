@@ -256,6 +256,9 @@ def book(resource_id: int) -> Any:
                 flash(_("Skipped: %(dates)s.", dates="; ".join(describe(o.start, o.end, tz) for o in skipped)), "warning")
             if any(o.reservation.status == "pending" for o in booked):
                 flash(_("The platform must approve these bookings; you will hear from it."), "info")
+            if form.use_voucher.data:
+                flash(_("Innovation vouchers pay for single bookings only; this series was booked without them."),
+                      "warning")
         else:
             reservation = create_reservation(current_user, resource, start, end, form.purpose.data or "",
                                              use_voucher=bool(form.use_voucher.data))
