@@ -34,7 +34,9 @@ def setup(make_platform, make_resource, make_user, auth):
     staff = make_user(email="staff@example.com", role="staff", platform=platform)
     other_platform = make_platform()
     outsider = make_user(email="outsider@example.com", role="staff", platform=other_platform)
-    headers = {u.email.split("@")[0]: auth.token(u.email) for u in (alice, bob, staff, outsider)}
+    # These clients read English (Accept-Language); messages in Chinese are checked where it matters.
+    headers = {u.email.split("@")[0]: {**auth.token(u.email), "Accept-Language": "en"}
+               for u in (alice, bob, staff, outsider)}
     return platform, resource, headers
 
 
@@ -100,6 +102,9 @@ def test_rule_refusals_are_422_with_their_message(client, setup):
     assert response.status_code == 422
     body = response.get_json()
     assert body["reason"] == "too_long" and "at most 1 hours" in body["message"] and "end" in body["fields"]
+    chinese = {**h["alice"], "Accept-Language": "zh-CN"}
+    response = client.post("/api/v1/reservations", json=booking_body(resource.id, day_after(5, 9), 120), headers=chinese)
+    assert response.status_code == 422 and "最多 1 小时" in response.get_json()["message"]
 
 
 def test_not_json_and_not_logged_in(client, setup):

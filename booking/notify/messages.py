@@ -22,6 +22,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from werkzeug.routing import BuildError
 
+from ..ical import add_timezones
 from ..models import Reservation, utcnow
 from .settings import setting
 
@@ -174,9 +175,7 @@ def invitation(items: list[tuple[Reservation, int]], method: str, lang: str, lin
         event.add("attendee", attendee)
         cal.add_component(event)
     # VTIMEZONE with the zone's rules around the bookings only (the default spans 1970–2038: slow, long).
-    year = timedelta(days=366)
-    cal.add_missing_timezones(first_date=(min(r.start for r, _ in items) - year).date(),
-                              last_date=(max(r.end for r, _ in items) + year).date())
+    add_timezones(cal, min(r.start for r, _ in items).year - 1, max(r.end for r, _ in items).year + 1)
     return cal.to_ical().decode("utf-8")
 
 

@@ -6,8 +6,7 @@ Google and Apple calendars show the platform's local time correctly.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
-from functools import lru_cache
+from datetime import datetime, timedelta
 
 import icalendar
 from flask import Blueprint, Response, abort, request, url_for
@@ -16,6 +15,7 @@ from sqlalchemy import select
 
 from ..engine.calendars import zone
 from ..extensions import db
+from ..ical import add_timezones
 from ..models import ACTIVE_STATUSES, Closure, Maintenance, Reservation, Resource, User, utcnow
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar")
@@ -61,20 +61,10 @@ def reservation_event(reservation: Reservation, host: str) -> icalendar.Event:
     return event
 
 
-@lru_cache(maxsize=64)
-def _vtimezone(tzid: str, first_year: int, last_year: int) -> bytes:
-    """A VTIMEZONE with the zone's transitions for those years; building one costs tens of
-    milliseconds, so each is built once per process."""
-    return icalendar.Timezone.from_tzid(tzid, first_date=date(first_year, 1, 1),
-                                        last_date=date(last_year + 1, 1, 1)).to_ical()
-
-
 def finish(cal: icalendar.Calendar) -> bytes:
     """Add one VTIMEZONE per TZID used (covering last year to two years ahead) and serialise."""
     year = utcnow().year
-    for tzid in sorted(cal.get_used_tzids()):
-        cal.add_component(icalendar.Timezone.from_ical(_vtimezone(tzid, year - 1, year + 2)))
-    return cal.to_ical()
+    return add_timezones(cal, year - 1, year + 2).to_ical()
 
 
 def ics_response(body: bytes, filename: str, *, attachment: bool = False) -> Response:
