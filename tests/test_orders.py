@@ -220,7 +220,7 @@ def test_bad_requests_never_500(client, auth, world):
 
 
 def test_resource_that_takes_no_orders_is_409(client, auth, world):
-    headers = auth.token(world.user.email)
+    headers = {**auth.token(world.user.email), "Accept-Language": "en"}
     response = new_order(client, headers, world.instrument)
     assert response.status_code == 409 and response.get_json()["error"] == "conflict"
     world.service.status = "withdrawn"
