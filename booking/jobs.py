@@ -36,15 +36,11 @@ def _in_app(work: Callable[[], T]) -> T:
             db.session.remove()
 
 
-def apply_index_outbox() -> int:
-    """Bring the search index up to date with resource changes."""
+def apply_index_outbox() -> str:
+    """Bring the search index up to date with resource changes (it commits its own batches)."""
     from .searching.service import sync_index
 
-    def work() -> int:
-        sync_index()
-        return 0
-
-    return _in_app(work)
+    return _in_app(sync_index)
 
 
 def expire_pending_bookings() -> int:
@@ -55,7 +51,7 @@ def expire_pending_bookings() -> int:
     def work() -> int:
         expired = expire_pending()
         db.session.commit()
-        return len(expired) if hasattr(expired, "__len__") else int(expired or 0)
+        return expired
 
     return _in_app(work)
 

@@ -17,17 +17,13 @@ def wants_json() -> bool:
 def register_web(app: Flask) -> None:
     from ..extensions import db, login_manager
     from ..models import User
-    from . import admin, api, auth, main
-    from . import api_reservations, openapi  # noqa: F401  (routes on api.bp: add them before registering it)
-    from . import api_orders, orders  # (api_orders: order routes on api.bp, imported before registering it)
-    from . import bookings, calendar, staff
-    from . import account_reminders, admin_mail  # noqa: F401  (routes on auth.bp and admin.bp: before registering)
+    from . import admin, api, auth, bookings, calendar, main, orders, services, staff, statements
 
-    for module in (main, auth, admin, api, bookings, staff, calendar, orders):
+    # These add routes to the api, auth and admin blueprints, so they load before registration.
+    from . import account_reminders, admin_mail, api_orders, api_reservations, openapi  # noqa: F401
+
+    for module in (main, auth, admin, api, bookings, staff, calendar, orders, services, statements):
         app.register_blueprint(module.bp)
-    from . import services, statements  # training, prices, vouchers, waitlist, check-in; monthly statements
-    app.register_blueprint(services.bp)
-    app.register_blueprint(statements.bp)
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
