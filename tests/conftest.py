@@ -208,3 +208,47 @@ def make_user(app: Flask) -> Callable[..., User]:
         return user
 
     return factory
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture
+def live_server(sqlite_template: Path, tmp_path: Path) -> Iterator[tuple[Flask, str]]:
+    """The app on 127.0.0.1 with a free port, served by werkzeug in a thread (SQLite)."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    path = tmp_path / "browser.db"
+    shutil.copy(sqlite_template, path)
+    instance = tmp_path / "instance"
+    instance.mkdir(exist_ok=True)
+    application = create_app({**_config(f"sqlite:///{path}", instance), "SERVER_NAME": None})
+    server = make_server("127.0.0.1", 0, application, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield application, f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        with application.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """Debian's headless Chromium driven by Playwright (never a downloaded browser)."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium package to run the browser tests")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        try:
+            yield chromium
+        finally:
+            chromium.close()

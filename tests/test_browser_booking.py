@@ -2,62 +2,18 @@
 from __future__ import annotations
 
 import os
-import shutil
-import threading
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from booking import create_app
 from booking.extensions import db
 from booking.models import Platform, Resource
 
-CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "a long browser-test password"
 SHOTS = Path(os.environ.get("ONESTOP_SCREENSHOTS", "/tmp/onestop-screenshots"))
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def live_server(sqlite_template, tmp_path):
-    """The app on 127.0.0.1 with a free port, served by werkzeug in a thread."""
-    from werkzeug.serving import make_server
-
-    path = tmp_path / "browser.db"
-    shutil.copy(sqlite_template, path)
-    app = create_app({
-        "TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "INSTANCE_PATH": str(tmp_path / "instance"),
-        "SECRET_KEY": "browser-test", "ONESTOP_INDEX_DIR": str(tmp_path / "index"),
-        "ONESTOP_MAIL_URL": f"outbox://{tmp_path / 'outbox'}",
-    })
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield app, f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        with app.app_context():
-            db.engine.dispose()
-
-
-@pytest.fixture
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium package to run the browser test")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def seed(app) -> tuple[int, date]:

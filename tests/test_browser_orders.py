@@ -7,8 +7,6 @@ upload the report, and the user downloads it. Screenshots of the order pages (de
 from __future__ import annotations
 
 import os
-import shutil
-import threading
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,54 +14,12 @@ from typing import Any
 import pytest
 from support import PASSWORD
 
-from booking import create_app
 from booking.extensions import db
 from booking.models import Order, OrderEvent, OutgoingMail, Platform, Resource
 
-CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(os.environ.get("ONESTOP_SCREENSHOTS", "/tmp/onestop-screenshots"))
 REPORT = b"%PDF-1.4\n% OneStop test report\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def live_server(sqlite_template: Path, tmp_path: Path) -> Any:
-    """The app on 127.0.0.1 with a free port, served by werkzeug in a thread."""
-    from werkzeug.serving import make_server
-
-    path = tmp_path / "browser.db"
-    shutil.copy(sqlite_template, path)
-    app = create_app({
-        "TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "INSTANCE_PATH": str(tmp_path / "instance"),
-        "SECRET_KEY": "browser-test", "ONESTOP_INDEX_DIR": str(tmp_path / "index"),
-        "ONESTOP_MAIL_URL": f"outbox://{tmp_path / 'outbox'}",
-    })
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield app, f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        with app.app_context():
-            db.engine.dispose()
-
-
-@pytest.fixture
-def browser() -> Any:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium package to run the browser test")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def seed(app: Any) -> int:

@@ -8,7 +8,7 @@ import pytest
 
 from booking.extensions import db
 from booking.models import Platform, Resource
-from test_browser_booking import PASSWORD, SHOTS, browser, live_server  # noqa: F401  (fixtures)
+from test_browser_booking import PASSWORD, SHOTS
 
 pytestmark = pytest.mark.browser
 
