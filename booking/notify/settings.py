@@ -16,8 +16,8 @@ DEFAULTS: dict[str, Any] = {
     "ONESTOP_MAIL_TIMEOUT": 15.0,  # seconds, on every SMTP connection
     "ONESTOP_MAIL_RETRY_SECONDS": 30.0,  # first retry after a failure; doubled each time, at most 1 h
     "ONESTOP_MAIL_MAX_ATTEMPTS": 6,  # then the row is "failed" and shows on /admin/outbox/failures
-    "ONESTOP_MAIL_STUCK_SECONDS": 300.0,
-    "ONESTOP_MAIL_BATCH_SIZE": 100,  # rows claimed at a time (one SMTP connection a batch)  # a row "sending" longer than this was interrupted
+    "ONESTOP_MAIL_STUCK_SECONDS": 300.0,  # a row "sending" longer than this was interrupted
+    "ONESTOP_MAIL_BATCH_SIZE": 100,  # rows claimed at a time (one SMTP connection a batch)
     "ONESTOP_MAIL_CAFILE": "",  # extra CA bundle for smtps:// or STARTTLS (self-signed relays)
 }
 
