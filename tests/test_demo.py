@@ -8,7 +8,7 @@ from booking.catalog.demo import DEMO_ACCOUNTS, demo_records, seed_demo
 from booking.catalog.feed import parse_record
 from booking.cli import cli, register_commands
 from booking.extensions import db
-from booking.models import KINDS, IndexOutbox, Platform, Resource, User
+from booking.models import KINDS, IndexOutbox, Platform, Reservation, Resource, User
 
 
 def counts() -> dict[str, int]:
@@ -35,7 +35,13 @@ def test_demo_twice_changes_nothing_and_its_accounts_log_in(app):
     after_first = counts()
     assert after_first["platforms"] >= 6 and after_first["resources"] >= 300 and after_first["users"] == 3
 
+    # The demo member has bookings on the demo staff's platform, so its calendar is not empty.
+    booked = db.session.scalars(sa.select(Reservation)).all()
+    assert first.bookings_created == len(booked) == 4
+    assert {r.resource.platform.code for r in booked} == {"NJNC"} and {r.user.email for r in booked} == {"demo@onestop.example"}
+
     second = seed_demo()
+    assert second.bookings_created == 0 and db.session.query(Reservation).count() == 4
     assert (second.resources.created, second.resources.updated) == (0, 0)
     assert second.resources.unchanged == after_first["resources"]
     assert (second.platforms.created, second.platforms.updated) == (0, 0)

@@ -109,6 +109,8 @@ def demo_command() -> None:
         raise click.ClickException(exc.message) from None
     click.echo(summary.platforms.describe())
     click.echo(f"resources: {summary.resources.describe()}")
+    if summary.bookings_created:
+        click.echo(f"demo bookings: {summary.bookings_created} in the coming week")
     click.echo("demo accounts:" + ("" if summary.accounts_created else " (already there)"))
     for email, password, role, platform in DEMO_ACCOUNTS:
         where = f" of {platform}" if platform else ""

@@ -33,6 +33,7 @@ class DemoSummary:
     platforms: PlatformSummary
     resources: ImportSummary
     accounts_created: int
+    bookings_created: int = 0
 
 
 def seed_demo() -> DemoSummary:
@@ -40,7 +41,8 @@ def seed_demo() -> DemoSummary:
     platforms = import_platforms(data.PLATFORMS)
     resources = import_feed(demo_records())
     created = _ensure_accounts()
-    return DemoSummary(platforms=platforms, resources=resources, accounts_created=created)
+    bookings = _ensure_bookings()
+    return DemoSummary(platforms=platforms, resources=resources, accounts_created=created, bookings_created=bookings)
 
 
 def _ensure_accounts() -> int:
@@ -60,6 +62,41 @@ def _ensure_accounts() -> int:
         db.session.rollback()
         raise
     return created
+
+
+def _ensure_bookings(wanted: int = 4) -> int:
+    """A few bookings of the demo member on the demo staff's platform in the coming week, so the
+    calendars, the approval queue and the outbox show something; only when the member has none."""
+    from ..engine import create_reservation, effective_rules, find_free_slots
+    from ..models import Platform, Reservation, Resource, utcnow
+
+    member = db.session.scalar(select(User).where(User.email == DEMO_ACCOUNTS[0][0]))
+    if member is None or db.session.scalar(select(Reservation.id).where(Reservation.user_id == member.id).limit(1)):
+        return 0
+    platform_code = DEMO_ACCOUNTS[1][3]
+    candidates = db.session.scalars(
+        select(Resource).join(Platform).where(Platform.code == platform_code, Resource.bookable.is_(True),
+                                              Resource.status == "active", Resource.requires_training.is_(False))
+        .order_by(Resource.id)
+    ).all()
+    now, made = utcnow(), 0
+    try:
+        for resource in candidates:
+            rules = effective_rules(resource)
+            length = timedelta(minutes=max(60, rules.min_minutes))
+            slots = find_free_slots(resource, now + timedelta(days=1), now + timedelta(days=8), now=now)
+            start = next((s for s, e in slots if e - s >= length), None)
+            if start is None:
+                continue
+            create_reservation(member, resource, start, start + length, "演示预约 Demo booking", now=now)
+            made += 1
+            if made == wanted:
+                break
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return made
 
 
 # -- the generator ---------------------------------------------------------------------------
