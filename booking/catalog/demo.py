@@ -81,10 +81,10 @@ def _ensure_bookings(wanted: int = 4) -> int:
     ).all()
     now, made = utcnow(), 0
     try:
-        for resource in candidates:
+        for resource in candidates[::7]:  # a spread of instruments, on different days
             rules = effective_rules(resource)
             length = timedelta(minutes=max(60, rules.min_minutes))
-            slots = find_free_slots(resource, now + timedelta(days=1), now + timedelta(days=8), now=now)
+            slots = find_free_slots(resource, now + timedelta(days=1 + made), now + timedelta(days=9), now=now)
             start = next((s for s, e in slots if e - s >= length), None)
             if start is None:
                 continue
