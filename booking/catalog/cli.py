@@ -6,6 +6,7 @@ from contextlib import ExitStack
 from typing import Any, TextIO
 
 import click
+from sqlalchemy.exc import IntegrityError
 
 from ..cli import with_appcontext
 from ..errors import DomainError
@@ -54,6 +55,11 @@ def import_command(file: str, full: bool, errors_file: TextIO | None, show: int,
                                   on_reject=write_rejection if errors_file else None)
         except DomainError as exc:
             raise click.ClickException(exc.message) from None
+        except IntegrityError:
+            # Whole batches commit or roll back, so what this run kept is consistent: say so.
+            raise click.ClickException(
+                "another import wrote the same resources at the same moment; run this import again "
+                "(it picks up where the other left off)") from None
     click.echo(f"imported {click.format_filename(file)}: {summary.describe()}")
     if summary.reactivated:
         click.echo(f"{summary.reactivated} withdrawn resources are active again")
