@@ -32,13 +32,32 @@ ATTRIBUTE_LABELS = {
     "replaces": _l("Replaces"), "strain": _l("Strain"), "grade": _l("Grade"), "age": _l("Age"),
     "license_no": _l("Licence number"), "accession_no": _l("Accession number"), "species_latin": _l("Species"),
     "variety": _l("Variety"), "storage": _l("Storage"), "traits": _l("Traits"), "capacity": _l("Capacity"),
-    "area_m2": _l("Area (m²)"), "amenities": _l("Amenities"),
+    "area_m2": _l("Area (m²)"), "amenities": _l("Amenities"), "application_date": _l("Application date"),
+    "asset_value_wan_cny": _l("Asset value (10,000 CNY)"), "training_required": _l("Training required"),
+    "internal_price": _l("Internal price"), "report_language": _l("Report language"), "format": _l("Format"),
+    "language": _l("Language"), "pages": _l("Pages"), "specifications": _l("Specifications"),
+    "booking_unit": _l("Booked by"), "review_required": _l("Review required"), "species": _l("Species"),
+    "sex": _l("Sex"), "min_order": _l("Minimum order"), "origin": _l("Origin"),
+    "mta_required": _l("Material transfer agreement required"), "room": _l("Room"),
 }
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAY_LABELS = {
     "mon": _l("Mon"), "tue": _l("Tue"), "wed": _l("Wed"), "thu": _l("Thu"),
     "fri": _l("Fri"), "sat": _l("Sat"), "sun": _l("Sun"),
 }
+
+
+def attribute_value(value: Any) -> str:
+    """A feed attribute as text: lists joined, yes/no for booleans, mappings as key: value."""
+    from flask_babel import gettext
+
+    if isinstance(value, bool):
+        return gettext("Yes") if value else gettext("No")
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {attribute_value(v)}" for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return ", ".join(attribute_value(v) for v in value)
+    return "" if value is None else str(value)
 
 
 def attribute_label(key: str) -> str:
@@ -98,7 +117,7 @@ def role_label(role: str) -> str:
 
 
 def register_filters(app: Flask) -> None:
-    app.jinja_env.filters.update(attribute_label=attribute_label, kind_label=kind_label, price_label=price_label, local_time=local_time)
+    app.jinja_env.filters.update(attribute_label=attribute_label, attribute_value=attribute_value, kind_label=kind_label, price_label=price_label, local_time=local_time)
     app.jinja_env.globals.update(
         lang=lang, url_with=url_with, has_endpoint=has_endpoint, role_label=role_label, WEEKDAYS=WEEKDAYS, WEEKDAY_LABELS=WEEKDAY_LABELS, KIND_LABELS=KIND_LABELS
     )
