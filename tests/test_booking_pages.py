@@ -242,3 +242,14 @@ def test_admins_pick_the_platform(client, auth, lab, make_platform, make_user):
     html = text(client.get(f"/staff?lang=en&platform={other.code}"))
     assert "Second Lab" in html and "X-ray" not in html
     assert "X-ray" in text(client.get(f"/staff?lang=en&platform={platform.code}"))
+
+
+def test_calendar_opens_on_this_week_or_at_the_weekend_on_the_next():
+    from datetime import date
+
+    from booking.web.bookings import week_start
+
+    assert week_start(None, "Asia/Shanghai", today=date(2027, 3, 3)) == date(2027, 3, 1)  # a Wednesday
+    assert week_start(None, "Asia/Shanghai", today=date(2027, 3, 6)) == date(2027, 3, 8)  # a Saturday
+    assert week_start("2027-03-28", "Europe/Berlin", today=date(2027, 3, 7)) == date(2027, 3, 22)
+    assert week_start("not-a-date", "Asia/Shanghai", today=date(2027, 3, 3)) == date(2027, 3, 1)

@@ -75,10 +75,12 @@ class Day:
     open_today: bool = False
 
 
-def week_start(value: str | None, tz: str) -> date:
-    """The Monday of the week asked for (`week=YYYY-MM-DD`), else of this week; out-of-range or
-    malformed values fall back to this week."""
-    today = utcnow().astimezone(zone(tz)).date()
+def week_start(value: str | None, tz: str, today: date | None = None) -> date:
+    """The Monday of the week asked for (`week=YYYY-MM-DD`), else of this week (at the weekend, of
+    the coming one); out-of-range or malformed values fall back to that default."""
+    today = today or utcnow().astimezone(zone(tz)).date()
+    if today.weekday() >= 5:
+        today += timedelta(days=7 - today.weekday())
     chosen = today
     if value:
         try:
