@@ -4,10 +4,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, String, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, ForeignKey, String, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from .organisation import Organisation
 from .types import UTCDateTime, utcnow
 
 PLATFORM_KINDS = ("university_lab", "research_institute", "testing_centre", "incubator", "science_park")
@@ -30,14 +31,16 @@ class Platform(db.Model):
     booking_rules: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     approval_expiry_hours: Mapped[int] = mapped_column(default=48)
     # Prices, vouchers and attendance (booking.engine.pricing / vouchers / attendance):
-    # users whose account names this organisation pay the internal rate.
-    organisation: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # members of the owning organisation (when it is verified) pay the internal rate.
+    owner_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="SET NULL"))
     voucher_cap_percent: Mapped[int] = mapped_column(default=50, server_default=text("50"))
     checkin_before_minutes: Mapped[int] = mapped_column(default=15, server_default=text("15"))
     checkin_after_minutes: Mapped[int] = mapped_column(default=30, server_default=text("30"))
     no_show_limit: Mapped[int] = mapped_column(default=3, server_default=text("3"))  # in 90 days; 0: never
     no_show_ban_days: Mapped[int] = mapped_column(default=30, server_default=text("30"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    owner: Mapped[Organisation | None] = relationship()
 
     def name(self, lang: str = "zh") -> str:
         return (self.name_en if lang == "en" else self.name_zh) or self.name_zh or self.name_en

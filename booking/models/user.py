@@ -6,11 +6,12 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, true
+from sqlalchemy import ForeignKey, String, text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
+from .organisation import Organisation
 from .platform import Platform
 from .types import UTCDateTime, utcnow
 
@@ -29,7 +30,10 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(256))
     name: Mapped[str] = mapped_column(String(100), default="")
-    organisation: Mapped[str] = mapped_column(String(200), default="")
+    # Membership of at most one organisation, as "member" or "manager" (booking.organisations).
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="SET NULL"),
+                                                        index=True)
+    org_role: Mapped[str | None] = mapped_column(String(16))
     role: Mapped[str] = mapped_column(String(16), default="user")
     platform_id: Mapped[int | None] = mapped_column(ForeignKey("platform.id"))
     language: Mapped[str] = mapped_column(String(5), default="zh")
@@ -39,9 +43,14 @@ class User(UserMixin, db.Model):
     # None means the site's ONESTOP_REMINDER_OFFSETS.
     reminders_enabled: Mapped[bool] = mapped_column(default=True, server_default=true())
     reminder_offsets: Mapped[str | None] = mapped_column(String(100))
+    # None until the owner opens the link mailed at registration: until then no booking or order.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of every session and remember-me cookie: raising it logs the account out everywhere.
+    session_version: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     platform: Mapped[Platform | None] = relationship()
+    organisation: Mapped[Organisation | None] = relationship(foreign_keys=[organisation_id])
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
@@ -60,6 +69,21 @@ class User(UserMixin, db.Model):
     def is_staff_of(self, platform_id: int) -> bool:
         """Staff act only on their own platform; admins on every one."""
         return self.role == "admin" or (self.role == "staff" and self.platform_id == platform_id)
+
+    @property
+    def verified_organisation(self) -> Organisation | None:
+        """The organisation whose rates, vouchers and reports this user shares, if it is verified."""
+        org = self.organisation
+        return org if org is not None and org.verified else None
+
+    @property
+    def is_org_manager(self) -> bool:
+        return self.organisation_id is not None and self.org_role == "manager"
+
+    def get_id(self) -> str:
+        """Flask-Login keeps this in the session and the remember-me cookie; a new session version
+        (password changed, logged out) makes every older copy worthless."""
+        return f"{self.id}:{self.session_version}"
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"

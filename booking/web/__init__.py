@@ -30,7 +30,12 @@ def register_web(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        """`id:version` from the session or remember-me cookie; an older version is logged out."""
+        ident, _, version = user_id.partition(":")
+        if not (ident.isdigit() and version.isdigit()) or len(ident) > 18:
+            return None
+        user = db.session.get(User, int(ident))
+        return user if user is not None and user.session_version == int(version) else None
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError) -> Any:
