@@ -80,10 +80,20 @@ def me() -> Any:
         name=user.name,
         role=user.role,
         platform=user.platform.code if user.platform else None,
+        organisation=membership_json(user),
         calendar_url=url_for("calendar.user_feed", token=user.calendar_token, _external=True)
         if "calendar.user_feed" in current_app.view_functions
         else None,
     )
+
+
+def membership_json(user: User) -> dict[str, Any] | None:
+    """The caller's organisation as `/me` shows it; `verified` says whether rates and vouchers follow it."""
+    org = user.organisation
+    if org is None:
+        return None
+    return {"id": org.id, "name": org.name_zh, "name_en": org.name_en, "uscc": org.uscc, "kind": org.kind,
+            "verified": org.verified, "state": org.state, "role": user.org_role}
 
 
 def resource_json(resource: Resource) -> dict[str, Any]:

@@ -108,6 +108,12 @@ def build_spec() -> dict[str, Any]:
             "id": {"type": "integer"}, "email": {"type": "string"}, "name": {"type": "string"},
             "role": {"type": "string", "enum": ["user", "staff", "admin"]},
             "platform": {"type": "string", "nullable": True},
+            "organisation": {"type": "object", "nullable": True, "description": "the caller's membership; rates, "
+                             "vouchers and colleagues' reports follow it only while `verified`", "properties": {
+                "id": {"type": "integer"}, "name": {"type": "string"}, "name_en": {"type": "string"},
+                "uscc": {"type": "string", "nullable": True}, "kind": {"type": "string"},
+                "verified": {"type": "boolean"}, "state": {"type": "string"},
+                "role": {"type": "string", "enum": ["member", "manager"]}}},
             "calendar_url": {"type": "string", "nullable": True, "description": "secret iCalendar subscription URL"}}},
     }
     ics = {"description": "iCalendar", "content": {"text/calendar": {"schema": {"type": "string"}}}}
