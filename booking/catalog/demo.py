@@ -26,6 +26,17 @@ DEMO_ACCOUNTS = (
     ("staff@onestop.example", "staff-password", "staff", "NJNC"),
     ("admin@onestop.example", "admin-password", "admin", None),
 )
+# Organisations (name, English name, USCC, kind, city, verified, platform it owns, demo members
+# with their roles, vouchers): the demo member manages a verified startup with vouchers; the
+# staff platform belongs to a verified university; one startup waits for an administrator.
+DEMO_ORGS = (
+    ("演示科技（南京）有限公司", "OneStop Demo Tech (Nanjing) Co., Ltd.", "91320100MA1XD3M00T", "startup", "南京", True,
+     None, (("demo@onestop.example", "manager"),), "1000"),
+    ("宁川大学", "Ningchuan University", "123200004660070056", "university", "南京", True, "NJNC",
+     (("staff@onestop.example", "member"),), None),
+    ("锡创未来智能（无锡）有限公司", "Xichuang Future AI (Wuxi) Co., Ltd.", "91320100MA1XKW8L0Q", "startup", "无锡",
+     False, None, (), None),
+)
 
 
 @dataclass
@@ -54,14 +65,38 @@ def _ensure_accounts() -> int:
             if db.session.scalar(select(User.id).where(func.lower(User.email) == email)) is None:
                 name = {"user": "演示用户 Demo User", "staff": "平台管理员 Platform Staff",
                         "admin": "系统管理员 Administrator"}[role]
-                create_user(email, password, role=role, platform_code=platform, name=name,
-                            organisation="OneStop 演示 Demo")
+                create_user(email, password, role=role, platform_code=platform, name=name, verified=True)
                 created += 1
+        _ensure_organisations()
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
     return created
+
+
+def _ensure_organisations() -> None:
+    """The demo organisations, made once (found again by USCC), with members, owned platform and vouchers."""
+    from ..engine.vouchers import issue_vouchers
+    from ..models import Organisation, Platform
+    from ..organisations.service import add_member, create_organisation
+
+    admin = db.session.scalar(select(User).where(User.email == DEMO_ACCOUNTS[2][0]))
+    for name, name_en, uscc, kind, city, verified, platform_code, members, vouchers in DEMO_ORGS:
+        if db.session.scalar(select(Organisation.id).where(Organisation.uscc == uscc)) is not None:
+            continue
+        org = create_organisation(None, name=name, name_en=name_en, uscc=uscc, kind=kind, city=city,
+                                  verified=verified)
+        if platform_code:
+            platform = db.session.scalar(select(Platform).where(Platform.code == platform_code))
+            if platform is not None and platform.owner_org_id is None:
+                platform.owner_org_id = org.id
+        for email, role in members:
+            user = db.session.scalar(select(User).where(User.email == email))
+            if user is not None and user.organisation_id is None and admin is not None:
+                add_member(admin, org, user, role=role)
+        if vouchers:
+            issue_vouchers(admin, org, vouchers, "演示额度 demo allocation")
 
 
 def _ensure_bookings(wanted: int = 4) -> int:

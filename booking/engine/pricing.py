@@ -1,11 +1,10 @@
 """Prices: which rate a user pays for a resource, the fee estimate when booking, the actual fee.
 
-Who pays what (documented in the issue note):
-- internal rate: users whose account's organisation equals the platform's `organisation`
-  (compared trimmed and case-insensitively; a platform without one has no internal users);
-- startup rate: every other account with role "user" — OneStop's accounts are startups' members
-  (registration is for startups); a resource without a startup rate charges them the external one;
-- external rate: everyone else (staff of other platforms, administrators).
+Who pays what (membership of a *verified* organisation, never a typed name):
+- internal rate: members of the verified organisation that owns the platform;
+- startup rate: members of a verified `startup` or `sme` organisation; a resource without a
+  startup rate charges them the external one;
+- external rate: everyone else (unaffiliated or unverified users, staff, administrators).
 Rates are `ResourceRate` rows per unit (hour, sample, day). A resource without rows charges its
 feed price (price_amount / price_unit) to everyone: the feed price is the external rate.
 
@@ -31,6 +30,7 @@ from .text import _
 
 CENT = Decimal("0.01")
 UNIT_PREFERENCE = ("hour", "day", "sample")
+STARTUP_KINDS = ("startup", "sme")
 
 
 @dataclass(frozen=True)
@@ -50,10 +50,12 @@ def money(value: Decimal | float | int) -> Decimal:
 
 def rate_kind(user: User, resource: Resource) -> str:
     """internal, startup or external, by who the user is (see the module's docstring)."""
-    own = (resource.platform.organisation or "").strip().casefold()
-    if own and (user.organisation or "").strip().casefold() == own:
+    org = user.verified_organisation
+    if org is None:
+        return "external"
+    if resource.platform.owner_org_id == org.id:
         return "internal"
-    return "startup" if user.role == "user" else "external"
+    return "startup" if org.kind in STARTUP_KINDS else "external"
 
 
 def rates_of(resource: Resource) -> dict[str, ResourceRate]:

@@ -1,6 +1,7 @@
 """Innovation vouchers (科技创新券): an organisation's balance pays a share of its bookings' fees.
 
-An administrator issues vouchers to an organisation (the `organisation` of user accounts). A
+An administrator issues vouchers to a verified organisation (one account per organisation id);
+its members spend them while they belong to it and it stays verified. A
 booking may pay up to the platform's `voucher_cap_percent` of its fee estimate with them; the
 share is held when booking, refunded when the booking is cancelled, rejected or expires, and
 adjusted at completion to the cap of the actual fee (the surplus goes back; more is never taken).
@@ -22,7 +23,7 @@ from sqlalchemy import func, select, update
 
 from ..errors import Conflict, Forbidden, InvalidInput
 from ..extensions import db
-from ..models import Reservation, User, VoucherAccount, VoucherEntry, utcnow
+from ..models import Organisation, Reservation, User, VoucherAccount, VoucherEntry, utcnow
 from .pricing import charged, money, parse_amount
 from .text import _
 
@@ -39,24 +40,18 @@ class VoucherShort(Conflict):
         super().__init__(message, **details)
 
 
-def organisation_key(name: str | None) -> str:
-    return " ".join((name or "").split())
-
-
-def account_for(organisation: str | None) -> VoucherAccount | None:
-    key = organisation_key(organisation)
-    if not key:
+def account_for(org: Organisation | None) -> VoucherAccount | None:
+    if org is None:
         return None
-    return db.session.scalars(select(VoucherAccount).where(VoucherAccount.organisation == key)).first()
+    return db.session.scalars(select(VoucherAccount).where(VoucherAccount.organisation_id == org.id)).first()
 
 
-def balance_of(organisation: str | None) -> Decimal:
+def balance_of(org: Organisation | None) -> Decimal:
     """The current committed-or-own balance (read fresh, never from the session's cache)."""
-    key = organisation_key(organisation)
-    if not key:
+    if org is None:
         return ZERO
     value = db.session.execute(
-        select(VoucherAccount.balance).where(VoucherAccount.organisation == key)
+        select(VoucherAccount.balance).where(VoucherAccount.organisation_id == org.id)
         .execution_options(populate_existing=True)).scalar()
     return money(value) if value is not None else ZERO
 
@@ -85,24 +80,26 @@ def _move(account_id: int, kind: str, amount: Decimal, *, reservation: Reservati
     return True
 
 
-def issue_vouchers(admin: User, organisation: str, amount: Any, note: str = "", *,
+def issue_vouchers(admin: User | None, org: Organisation | None, amount: Any, note: str = "", *,
                    now: datetime | None = None) -> VoucherAccount:
-    """An administrator gives an organisation vouchers (a negative amount takes back unused ones)."""
+    """An administrator (or the CLI, admin None) gives a verified organisation vouchers (a negative
+    amount takes back unused ones)."""
     now = now or utcnow()
-    if not admin.is_admin:
+    if admin is not None and not admin.is_admin:
         raise Forbidden(_("Only administrators issue innovation vouchers."))
-    key = organisation_key(organisation)
-    if not key or len(key) > 200:
-        raise InvalidInput(_("Name the organisation (as written on its members' accounts)."),
-                           fields={"organisation": _("required")})
+    if org is None:
+        raise InvalidInput(_("Choose the organisation."), fields={"organisation": _("required")})
+    if not org.verified:
+        raise InvalidInput(_("%(org)s is not verified: verify it before granting vouchers.", org=org.name_zh),
+                           fields={"organisation": _("not verified")})
     negative = isinstance(amount, str) and amount.strip().startswith("-")
     value = parse_amount(amount.strip().lstrip("-") if negative else amount, "amount")
     assert value is not None
     if value == 0:
         raise InvalidInput(_("Give an amount other than zero."), fields={"amount": _("zero")})
-    account = account_for(key)
+    account = account_for(org)
     if account is None:
-        account = VoucherAccount(organisation=key, balance=ZERO, created_at=now)
+        account = VoucherAccount(organisation_id=org.id, balance=ZERO, created_at=now)
         db.session.add(account)
         db.session.flush()
     if negative:
@@ -132,17 +129,18 @@ def hold_voucher(reservation: Reservation, user: User, amount: Decimal | None = 
     cap = cap_for(reservation)
     if cap <= 0:
         raise VoucherShort(_("This booking has no fee that vouchers could pay."))
-    account = account_for(user.organisation)
+    org = user.verified_organisation
+    account = account_for(org)
     if account is None:
-        raise VoucherShort(_("Your organisation holds no innovation vouchers (set your organisation on your account)."))
-    balance = balance_of(user.organisation)
+        raise VoucherShort(_("Only members of a verified organisation holding innovation vouchers can pay with them."))
+    balance = balance_of(org)
     share = min(cap, money(amount)) if amount is not None else min(cap, balance)
     if share <= 0:
         raise VoucherShort(_("Your organisation's innovation-voucher balance is used up."))
     if not _move(account.id, "hold", -share, reservation=reservation, actor=user,
                  note=_("booking %(id)s", id=reservation.id), now=now):
         raise VoucherShort(_("Your organisation's innovation-voucher balance (¥%(balance)s) cannot pay ¥%(share)s.",
-                             balance=balance_of(user.organisation), share=share))
+                             balance=balance_of(org), share=share))
     reservation.voucher_amount = share
     return share
 
@@ -152,8 +150,7 @@ def release_voucher(reservation: Reservation, actor: User | None, *, now: dateti
     held = reservation.voucher_amount or ZERO
     if held <= 0:
         return ZERO
-    account = account_for(reservation.user.organisation)
-    entry_account = _account_of_hold(reservation) or (account.id if account else None)
+    entry_account = _account_of_hold(reservation)
     if entry_account is None:
         return ZERO
     _move(entry_account, "refund", held, reservation=reservation, actor=actor,
@@ -189,5 +186,5 @@ def ledger(account: VoucherAccount, limit: int = 200) -> list[VoucherEntry]:
 
 
 def accounts() -> list[VoucherAccount]:
-    return list(db.session.scalars(select(VoucherAccount).order_by(VoucherAccount.organisation)
+    return list(db.session.scalars(select(VoucherAccount).join(Organisation).order_by(Organisation.name_zh)
                                    .execution_options(populate_existing=True)))

@@ -107,12 +107,10 @@ def is_platform_staff(order: Order, user: User | None) -> bool:
 
 
 def is_colleague(order: Order, user: User | None) -> bool:
-    """Same non-empty organisation as the ordering user (case and spacing aside)."""
-    if user is None:
-        return False
-    mine = " ".join((order.user.organisation or "").split()).casefold()
-    theirs = " ".join((user.organisation or "").split()).casefold()
-    return bool(mine) and mine == theirs
+    """A member, now, of the same verified organisation as the ordering user."""
+    from ..organisations.service import colleagues
+
+    return colleagues(order.user, user)
 
 
 def can_view(order: Order, user: User | None) -> bool:
@@ -121,7 +119,7 @@ def can_view(order: Order, user: User | None) -> bool:
 
 def can_download(record: OrderFile, user: User | None) -> bool:
     """The user's attachment: the orderer and the platform's staff. The report: also the
-    orderer's colleagues (same organisation)."""
+    orderer's colleagues (members of the same verified organisation)."""
     order = record.order
     if is_orderer(order, user) or is_platform_staff(order, user):
         return True

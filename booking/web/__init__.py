@@ -17,12 +17,12 @@ def wants_json() -> bool:
 def register_web(app: Flask) -> None:
     from ..extensions import db, login_manager
     from ..models import User
-    from . import admin, api, auth, bookings, calendar, main, orders, services, staff, statements
+    from . import admin, api, auth, bookings, calendar, main, orders, organisations, services, staff, statements
 
     # These add routes to the api, auth and admin blueprints, so they load before registration.
     from . import account_reminders, admin_mail, api_orders, api_reservations, openapi  # noqa: F401
 
-    for module in (main, auth, admin, api, bookings, staff, calendar, orders, services, statements):
+    for module in (main, auth, admin, api, bookings, staff, calendar, orders, services, statements, organisations):
         app.register_blueprint(module.bp)
 
     login_manager.login_view = "auth.login"

@@ -18,7 +18,7 @@ from ..accounts.access import role_required
 from ..accounts.forms import NewUserForm, UserAdminForm
 from ..errors import DomainError
 from ..extensions import db
-from ..models import PLATFORM_KINDS, Platform, User
+from ..models import PLATFORM_KINDS, Organisation, Platform, User
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE_SIZE = 50
@@ -42,6 +42,17 @@ class PlatformForm(FlaskForm):
     approval_expiry_hours = IntegerField(
         _l("Undecided bookings expire after (hours)"), validators=[NumberRange(1, 24 * 30)], default=48
     )
+    owner_org_id = SelectField(_l("Owning organisation (its members pay the internal rate)"), choices=[],
+                               validate_choice=True)
+
+
+def organisation_choices(verified_only: bool = True) -> list[SelectChoice]:
+    """Organisations to pick from (never typed): verified ones unless said otherwise."""
+    query = select(Organisation).order_by(Organisation.name_zh).limit(2000)
+    if verified_only:
+        query = query.where(Organisation.state == "verified")
+    return [SelectChoice("", "—")] + [SelectChoice(str(o.id), f"{o.name_zh} · {o.uscc or '—'}")
+                                      for o in db.session.scalars(query)]
 
 
 def _platform_choices() -> list[SelectChoice]:
@@ -55,6 +66,9 @@ def index() -> Any:
     counts = {
         "platforms": db.session.scalar(select(func.count()).select_from(Platform)),
         "users": db.session.scalar(select(func.count()).select_from(User)),
+        "orgs": db.session.scalar(select(func.count()).select_from(Organisation)),
+        "orgs_waiting": db.session.scalar(select(func.count()).select_from(Organisation)
+                                          .where(Organisation.state == "unverified")),
     }
     return render_template("admin/index.html", counts=counts)
 
@@ -73,13 +87,18 @@ def edit_platform(platform_id: int | None = None) -> Any:
     platform = db.session.get(Platform, platform_id) if platform_id else Platform()
     if platform is None:
         return render_template("error.html", code=404, message=_("No such platform.")), 404
-    form = PlatformForm(obj=platform)
+    form = PlatformForm(obj=platform, data={"owner_org_id": str(platform.owner_org_id or "")}
+                        if request.method == "GET" else None)
+    form.owner_org_id.choices = organisation_choices()
     if form.validate_on_submit():
         clash = db.session.scalar(select(Platform).where(Platform.code == form.code.data, Platform.id != (platform.id or 0)))
         if clash:
             form.code.errors.append(_("Another platform already has this code."))
         else:
+            owner = form.owner_org_id.data
+            del form.owner_org_id
             form.populate_obj(platform)
+            platform.owner_org_id = int(owner) if owner else None
             db.session.add(platform)
             db.session.commit()
             flash(_("Platform %(code)s saved.", code=platform.code), "success")

@@ -153,7 +153,8 @@ def reservation_json(reservation: Reservation, viewer: User) -> dict[str, Any]:
     }
     if viewer.id == reservation.user_id or viewer.is_staff_of(resource.platform_id):
         user = reservation.user
-        data["user"] = {"id": user.id, "email": user.email, "name": user.name, "organisation": user.organisation}
+        data["user"] = {"id": user.id, "email": user.email, "name": user.name,
+                        "organisation": user.organisation.name_zh if user.organisation else ""}
     return data
 
 

@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import BooleanField, DateField, DecimalField, IntegerField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from ..accounts.access import role_required
@@ -36,8 +36,9 @@ from ..engine.waitlist import get_entry, join_waitlist, leave_waitlist, my_entri
 from ..errors import DomainError, InvalidInput
 from ..extensions import db
 from ..models import (
-    RATE_UNITS, BookingRestriction, Platform, Qualification, Reservation, Resource, TrainingRequest, User, utcnow,
+    RATE_UNITS, BookingRestriction, Organisation, Platform, Qualification, Reservation, Resource, TrainingRequest, User, utcnow,
 )
+from .admin import organisation_choices
 from .filters import lang
 from .staff import bookable_resources, current_platform, platform_choices
 
@@ -73,8 +74,6 @@ class GrantForm(FlaskForm):
 
 
 class PlatformSettingsForm(FlaskForm):
-    organisation = StringField(_l("Owning organisation (its members pay the internal rate)"),
-                               validators=[Optional(), Length(max=200)])
     voucher_cap_percent = IntegerField(_l("Innovation vouchers may pay at most (% of a fee)"), default=50,
                                        validators=[NumberRange(0, 100)])
     checkin_before_minutes = IntegerField(_l("Check-in opens (minutes before the start)"), default=15,
@@ -95,8 +94,8 @@ class FeeForm(FlaskForm):
 
 
 class VoucherIssueForm(FlaskForm):
-    organisation = StringField(_l("Organisation (as written on its members' accounts)"),
-                               validators=[DataRequired(), Length(max=200)], render_kw={"list": "organisations"})
+    organisation = SelectField(_l("Organisation (verified ones only)"), choices=[], validate_choice=True,
+                               validators=[DataRequired(message=_l("Choose the organisation."))])
     amount = StringField(_l("Amount (CNY; negative to take back)"),
                          validators=[DataRequired(), Regexp(r"^-?\d{1,10}(\.\d{1,2})?$", message=_l("e.g. 5000 or 1250.50"))])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=300)],
@@ -130,8 +129,9 @@ def services_panel(resource: Resource, form: Any = None) -> dict[str, Any]:
         info["qualified"] = valid_qualification(current_user, resource, today)
         info["open_request"] = open_request(current_user, resource)
         info["staff"] = current_user.is_staff_of(resource.platform_id)
-    if current_user.organisation and account_for(current_user.organisation) is not None:
-        info["balance"] = balance_of(current_user.organisation)
+    org = current_user.verified_organisation
+    if account_for(org) is not None:
+        info["balance"] = balance_of(org)
     restriction = active_restriction(current_user, resource.platform, now)
     if restriction is not None and not current_user.is_staff_of(resource.platform_id):
         info["restriction"] = restriction
@@ -378,7 +378,6 @@ def staff_prices() -> Any:
         if not current_user.is_staff_of(platform.id):
             abort(403)
         form.populate_obj(platform)
-        platform.organisation = (platform.organisation or "").strip()
         db.session.commit()
         flash(_("Platform settings saved."), "success")
         return _back(platform, "services.staff_prices")
@@ -445,29 +444,25 @@ def staff_adjust_fee(reservation_id: int) -> Any:
 @role_required("admin")
 def admin_vouchers() -> Any:
     form = VoucherIssueForm()
+    form.organisation.choices = organisation_choices()
     if form.validate_on_submit():
+        org = db.session.get(Organisation, int(form.organisation.data))
         try:
-            account = issue_vouchers(current_user, form.organisation.data, form.amount.data, form.note.data or "")
+            account = issue_vouchers(current_user, org, form.amount.data, form.note.data or "")
         except DomainError as exc:
             db.session.rollback()
             form.amount.errors = [exc.message]
         else:
             db.session.commit()
-            flash(_("%(org)s now holds %(balance)s in innovation vouchers.", org=account.organisation,
+            flash(_("%(org)s now holds %(balance)s in innovation vouchers.", org=account.organisation.name_zh,
                     balance=_money(account.balance)), "success")
-            return redirect(url_for("services.admin_vouchers", org=account.organisation), 303)
+            return redirect(url_for("services.admin_vouchers", org=account.organisation_id), 303)
     selected = None
-    if request.args.get("org"):
-        selected = account_for(request.args["org"])
+    chosen = request.args.get("org", "")
+    if chosen.isdigit() and len(chosen) < 10:
+        selected = account_for(db.session.get(Organisation, int(chosen)))
     rows = accounts()
     if selected is None and rows:
         selected = rows[0]
     return render_template("services/admin_vouchers.html", form=form, accounts=rows, selected=selected,
-                           entries=ledger(selected) if selected else [],
-                           organisations=_known_organisations()), 200 if not form.errors else 422
-
-
-def _known_organisations() -> list[str]:
-    return [o for o in db.session.scalars(select(User.organisation).where(User.organisation != "").distinct()
-                                          .order_by(User.organisation).limit(500)) if o]
-
+                           entries=ledger(selected) if selected else []), 200 if not form.errors else 422

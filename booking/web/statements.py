@@ -1,8 +1,9 @@
 """Monthly statements per organisation: bookings (fees, voucher share, due) and priced
 testing-service orders, as a printable page and a CSV download.
 
-Who sees which: an administrator any organisation (?org=); everyone else the organisation named
-on their own account. The month is the calendar month in the site's default time zone.
+Who sees which: an administrator any organisation (?org=<id>); a manager of a verified
+organisation the whole organisation; everyone else (members, unaffiliated or unverified users)
+only their own lines. The month is the calendar month in the site's default time zone.
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from ..engine.pricing import charged
 from ..engine.reservations import status_label
 from ..engine.vouchers import account_for, balance_of
 from ..extensions import db
-from ..models import Order, Reservation, User, VoucherEntry, utcnow
+from ..models import Order, Organisation, Reservation, User, VoucherEntry, utcnow
 from .filters import lang
 
 bp = Blueprint("statements", __name__)
@@ -53,7 +54,7 @@ class Line:
 
 @dataclass
 class Statement:
-    organisation: str
+    organisation: str  # the title: the organisation's name, or the user's own
     month: date
     tz: str
     lines: list[Line] = field(default_factory=list)
@@ -79,11 +80,25 @@ def month_bounds(month: date, tz: str) -> tuple[datetime, datetime]:
     return first, datetime.combine(following, time(0), tzinfo=zone(tz))
 
 
-def monthly_statement(organisation: str, month: date, tz: str = "Asia/Shanghai") -> Statement:
-    """Everything the organisation's members used in `month`: bookings and priced orders."""
+@dataclass(frozen=True)
+class Scope:
+    """Whose lines a statement holds: an organisation's members, or one user."""
+
+    title: str
+    org: Organisation | None = None
+    user: User | None = None
+
+    def user_ids(self) -> Any:
+        if self.org is not None:
+            return select(User.id).where(User.organisation_id == self.org.id)
+        return select(User.id).where(User.id == (self.user.id if self.user else -1))
+
+
+def monthly_statement(scope: Scope, month: date, tz: str = "Asia/Shanghai") -> Statement:
+    """Everything the scope's users used in `month`: bookings and priced orders."""
     start, end = month_bounds(month, tz)
-    statement = Statement(organisation, month.replace(day=1), tz)
-    members = select(User.id).where(User.organisation == organisation)
+    statement = Statement(scope.title, month.replace(day=1), tz)
+    members = scope.user_ids()
     lg = lang()
     for r in db.session.scalars(select(Reservation).where(
             Reservation.user_id.in_(members), Reservation.status.in_(BILLED_STATUSES),
@@ -100,21 +115,27 @@ def monthly_statement(organisation: str, month: date, tz: str = "Asia/Shanghai")
             "order", o.id, o.created_at, o.resource.display_title(lg), o.platform.name(lg), o.user.name or o.user.email,
             o.status, _("%(n)s samples", n=o.samples), o.price_amount or ZERO, ZERO))
     statement.lines.sort(key=lambda line: line.when)
-    account = account_for(organisation)
+    account = account_for(scope.org)
     if account is not None:
-        statement.balance = balance_of(organisation)
+        statement.balance = balance_of(scope.org)
         statement.issued = sum((a for a in db.session.scalars(select(VoucherEntry.amount).where(
             VoucherEntry.account_id == account.id, VoucherEntry.kind == "issue",
             VoucherEntry.created_at >= start, VoucherEntry.created_at < end))), ZERO)
     return statement
 
 
-def _chosen() -> tuple[str, date, str]:
+def _chosen() -> tuple[Scope | None, date, str]:
     tz = "Asia/Shanghai"
-    if current_user.role == "admin":
-        organisation = (request.args.get("org") or current_user.organisation or "").strip()
+    user = current_user._get_current_object()
+    scope: Scope | None
+    chosen = request.args.get("org", "")
+    if user.is_admin:
+        org = db.session.get(Organisation, int(chosen)) if chosen.isdigit() and len(chosen) < 10 else None
+        scope = Scope(org.name_zh, org=org) if org is not None else None
+    elif user.is_org_manager and user.verified_organisation is not None:
+        scope = Scope(user.organisation.name_zh, org=user.organisation)
     else:
-        organisation = (current_user.organisation or "").strip()
+        scope = Scope(user.name or user.email, user=user)
     today = utcnow().astimezone(zone(tz)).date()
     try:
         month = datetime.strptime(request.args.get("month", ""), "%Y-%m").date()
@@ -122,21 +143,20 @@ def _chosen() -> tuple[str, date, str]:
         month = today.replace(day=1)
     if not 2000 <= month.year <= 2100:
         month = today.replace(day=1)
-    return organisation, month, tz
+    return scope, month, tz
 
 
 @bp.get("/statements")
 @login_required
 def statement_page() -> Any:
-    organisation, month, tz = _chosen()
-    statement = monthly_statement(organisation, month, tz) if organisation else None
-    organisations: list[str] = []
-    if current_user.role == "admin":
-        organisations = [o for o in db.session.scalars(select(User.organisation).where(User.organisation != "")
-                                                       .distinct().order_by(User.organisation).limit(500)) if o]
+    scope, month, tz = _chosen()
+    statement = monthly_statement(scope, month, tz) if scope else None
+    organisations: list[Organisation] = []
+    if current_user.is_admin:
+        organisations = list(db.session.scalars(select(Organisation).order_by(Organisation.name_zh).limit(2000)))
     prev = (month.replace(day=1) - timedelta(days=1)).replace(day=1)
     following = month.replace(year=month.year + (month.month == 12), month=month.month % 12 + 1, day=1)
-    return render_template("services/statement.html", statement=statement, organisation=organisation, month=month,
+    return render_template("services/statement.html", statement=statement, scope=scope, month=month,
                            organisations=organisations, prev=prev.strftime("%Y-%m"), next=following.strftime("%Y-%m"),
                            tz=tz)
 
@@ -144,10 +164,10 @@ def statement_page() -> Any:
 @bp.get("/statements.csv")
 @login_required
 def statement_csv() -> Response:
-    organisation, month, tz = _chosen()
-    if not organisation:
+    scope, month, tz = _chosen()
+    if scope is None:
         abort(404)
-    statement = monthly_statement(organisation, month, tz)
+    statement = monthly_statement(scope, month, tz)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["type", "number", "date", "resource", "platform", "user", "status", "detail", "fee_cny",
