@@ -47,8 +47,8 @@ def create_user(
     role: str = "user",
     platform_code: str | None = None,
     name: str = "",
-    organisation: str = "",
     language: str = "zh",
+    verified: bool = False,
 ) -> User:
     """Make an account; staff must name their platform."""
     email = normalise_email(email)
@@ -64,8 +64,8 @@ def create_user(
         raise InvalidInput("a staff account needs a platform", fields={"platform": "required for staff"})
     if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
         raise Conflict(f"an account for {email} already exists", fields={"email": "already registered"})
-    user = User(email=email, role=role, platform=platform, name=name.strip(),
-                organisation=organisation.strip(), language=language)
+    user = User(email=email, role=role, platform=platform, name=name.strip(), language=language,
+                email_verified_at=utcnow() if verified else None)
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
