@@ -23,7 +23,6 @@ class LoginForm(FlaskForm):
 class RegisterForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
-    organisation = StringField(_l("Company or organisation"), validators=[DataRequired(), Length(max=200)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=8, max=200)])
     confirm = PasswordField(
         _l("Repeat password"), validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))]
@@ -33,7 +32,6 @@ class RegisterForm(FlaskForm):
 
 class AccountForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
-    organisation = StringField(_l("Company or organisation"), validators=[Optional(), Length(max=200)])
     language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
 
 

@@ -78,8 +78,7 @@ def register() -> Any:
     if form.validate_on_submit():
         try:
             user = service.create_user(
-                form.email.data, form.password.data, name=form.name.data,
-                organisation=form.organisation.data, language=form.language.data,
+                form.email.data, form.password.data, name=form.name.data, language=form.language.data,
             )
         except DomainError as exc:
             db.session.rollback()
@@ -100,7 +99,6 @@ def account() -> Any:
     password_form = PasswordForm(prefix="pw")
     if request.method == "POST" and "acc-name" in request.form and form.validate_on_submit():
         current_user.name = form.name.data.strip()
-        current_user.organisation = (form.organisation.data or "").strip()
         current_user.language = form.language.data
         session["lang"] = form.language.data
         db.session.commit()
