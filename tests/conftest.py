@@ -210,6 +210,38 @@ def make_user(app: Flask) -> Callable[..., User]:
     return factory
 
 
+def valid_uscc(n: int) -> str:
+    """A well-formed 统一社会信用代码 (correct check digit), distinct for each n."""
+    from stdnum.cn import uscc
+
+    base = f"91320100MA{n:07d}"
+    return base + uscc.calc_check_digit(base)
+
+
+@pytest.fixture
+def make_org(app: Flask) -> Callable[..., Any]:
+    """An organisation (verified by default) with members: make_org(members={user: "manager"}, owns=[platform])."""
+    counter = iter(range(1, 10_000))
+
+    def factory(*, members: dict[User, str] | None = None, owns: list[Platform] = (), verified: bool = True,
+                **params: Any) -> Any:
+        from booking.organisations.service import create_organisation, put_in
+
+        n = next(counter)
+        values: dict[str, Any] = {"name": f"测试公司{n}", "name_en": f"Test Company {n}", "uscc": valid_uscc(n),
+                                  "kind": "startup", "city": "南京"}
+        values.update(params)
+        org = create_organisation(None, verified=verified, **values)
+        for user, role in (members or {}).items():
+            put_in(org, user, role)
+        for platform in owns:
+            platform.owner_org_id = org.id
+        db.session.commit()
+        return org
+
+    return factory
+
+
 CHROMIUM = "/usr/bin/chromium"
 
 

@@ -468,7 +468,7 @@ def _notify_join_request(request: JoinRequest) -> None:
 
     org, user = request.organisation, request.user
     deciders = managers_of(org) or _admins()
-    link = _absolute("organisations.mine") if managers_of(org) else _absolute("organisations.admin_detail",
+    link = _absolute("organisations.mine") if managers_of(org) else _absolute("organisations.detail",
                                                                                org_id=org.id)
     for person in deciders:
         queue_notice("org_join_request", to_email=person.email, to_name=person.name, language=person.language,
@@ -507,6 +507,6 @@ def _notify_admins_new_org(org: Organisation, user: User) -> None:
         queue_notice("org_registered", to_email=admin.email, to_name=admin.name, language=admin.language,
                      subject=lambda: _("New organisation to verify: %(org)s", org=org.name_zh),
                      context={"org_name": org.name_zh, "uscc": org.uscc or "", "who": user.name or user.email,
-                              "link": _absolute("organisations.admin_detail", org_id=org.id)},
+                              "link": _absolute("organisations.detail", org_id=org.id)},
                      key=f"{org.id}-u{admin.id}")
 
