@@ -104,7 +104,7 @@ def _carry_over_free_text():
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     conn.execute(sa.text("UPDATE user_account SET email_verified_at = created_at"))
     names = []
-    for table in ("user_account", "platform", "voucher_account"):
+    for table in ("platform", "voucher_account", "user_account"):  # official spellings first
         names += [row[0] for row in conn.execute(sa.text(f"SELECT organisation FROM {table} ORDER BY id"))]
     ids: dict[str, int] = {}
     for name in names:
