@@ -344,6 +344,8 @@ def test_staff_add_members_only_to_organisations_their_platform_serves(world, ma
     unrelated = make_org(name="无关公司")
     with pytest.raises(Forbidden):
         service.add_member(world.staff, unrelated, make_user())
+    with pytest.raises(Forbidden):  # managers invite: nobody is pulled into an organisation without consent
+        service.add_member(world.manager, world.qubit, make_user())
 
 
 def test_pages_of_an_organisation_refuse_outsiders(client, auth, world):

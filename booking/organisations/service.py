@@ -84,9 +84,10 @@ def decides_for(actor: User, org: Organisation) -> bool:
     return actor.is_admin or (actor.organisation_id == org.id and actor.org_role == "manager")
 
 
-def can_manage_members(actor: User, org: Organisation) -> bool:
-    """Administrators, the organisation's managers, and staff of a platform that serves it."""
-    if decides_for(actor, org):
+def can_add_members(actor: User, org: Organisation) -> bool:
+    """Administrators, and staff of a platform that serves the organisation, put accounts in directly.
+    Managers invite instead: joining needs the person's own consent (a link or a request)."""
+    if actor.is_admin:
         return True
     return is_platform_staff(actor) and serves(actor.platform_id, org)  # type: ignore[arg-type]
 
@@ -263,13 +264,13 @@ def _join(user: User, org: Organisation, role: str) -> None:
 
 
 def add_member(actor: User, org: Organisation, user: User, *, role: str = "member") -> User:
-    """Admins, the organisation's managers and staff of a platform serving it put a user in."""
+    """Admins and staff of a platform serving the organisation put a user in (managers invite)."""
     if role not in ("member", "manager"):
         raise InvalidInput(_("Member or manager."), fields={"role": "member, manager"})
-    if not can_manage_members(actor, org):
-        raise Forbidden(_("Only administrators, the organisation's managers and staff of a platform that serves "
-                          "it add members."))
-    if role == "manager" and not decides_for(actor, org):
+    if not can_add_members(actor, org):
+        raise Forbidden(_("Only administrators and staff of a platform that serves the organisation add members; "
+                          "managers invite them."))
+    if role == "manager" and not actor.is_admin:
         raise Forbidden(_("Only administrators and the organisation's managers name managers."))
     if user.organisation_id is not None and user.organisation_id != org.id:
         raise AlreadyMember(_("%(user)s belongs to another organisation; they must leave it first.", user=user.email))

@@ -35,7 +35,7 @@ def _org(org_id: int) -> Organisation:
 
 
 def _may_see(org: Organisation) -> bool:
-    return current_user.organisation_id == org.id or service.can_manage_members(current_user, org)
+    return current_user.organisation_id == org.id or service.can_add_members(current_user, org)
 
 
 # --- my organisation -----------------------------------------------------------------------------
@@ -121,7 +121,7 @@ def detail(org_id: int) -> Any:
     if not _may_see(org):
         abort(403)
     decides = service.decides_for(current_user, org)
-    manages = service.can_manage_members(current_user, org)
+    adds = service.can_add_members(current_user, org)
     others: list[Organisation] = []
     if current_user.is_admin:
         others = list(db.session.scalars(select(Organisation).where(Organisation.id != org.id)
@@ -131,8 +131,9 @@ def detail(org_id: int) -> Any:
                                                    f"{STATE_LABELS[o.state]}") for o in others]
     edit_form = AdminOrganisationForm(prefix="edit", obj=org, name=org.name_zh) if current_user.is_admin else None
     return render_template(
-        "organisations/detail.html", org=org, members=service.members_of(org) if manages or decides else [],
-        requests=service.open_requests(org) if decides else [], decides=decides, manages=manages,
+        "organisations/detail.html", org=org, members=service.members_of(org) if adds or decides else [],
+        requests=service.open_requests(org) if decides else [], decides=decides, adds=adds,
+        managers=len(service.managers_of(org)),
         decide_form=DecideForm(), invite_form=InviteForm(prefix="inv"), add_form=AddMemberForm(prefix="add"),
         edit_form=edit_form, merge_form=merge_form, **_labels())
 
