@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 from ..models import ORG_KINDS
 
 KIND_LABELS = {
-    "startup": _l("Startup"), "sme": _l("Small or medium enterprise"), "enterprise": _l("Enterprise"),
+    "startup": _l("Startup company"), "sme": _l("Small or medium enterprise"), "enterprise": _l("Enterprise"),
     "university": _l("University"), "institute": _l("Research institute"), "government": _l("Government body"),
     "other": _l("Other"),
 }

@@ -129,7 +129,9 @@ def detail(org_id: int) -> Any:
     merge_form = MergeForm(prefix="merge")
     merge_form.merge_id.choices = [("", "—")] + [(str(o.id), f"{o.name_zh} · {o.uscc or '—'} · "
                                                    f"{STATE_LABELS[o.state]}") for o in others]
-    edit_form = AdminOrganisationForm(prefix="edit", obj=org, name=org.name_zh) if current_user.is_admin else None
+    edit_form = AdminOrganisationForm(prefix="edit", data={"name": org.name_zh, "name_en": org.name_en,
+                                                           "uscc": org.uscc or "", "kind": org.kind, "city": org.city}
+                                      ) if current_user.is_admin else None
     return render_template(
         "organisations/detail.html", org=org, members=service.members_of(org) if adds or decides else [],
         requests=service.open_requests(org) if decides else [], decides=decides, adds=adds,
