@@ -31,11 +31,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
         BABEL_DEFAULT_LOCALE="en",  # jobs and the CLI; pages choose in booking.i18n, mail per user
         BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "booking" / "translations"),
         MAX_CONTENT_LENGTH=20 * 1024 * 1024,
-        LOGIN_MAX_FAILURES=5,
-        LOGIN_FAILURE_WINDOW=300,
+        LOGIN_MAX_FAILURES=5,  # per (account, address) pair …
+        LOGIN_FAILURE_WINDOW=300,  # … within 5 minutes
+        LOGIN_ADDRESS_MAX_FAILURES=100,  # per address, whatever the accounts …
+        LOGIN_ADDRESS_WINDOW=900,  # … within 15 minutes
         ONESTOP_DEFAULT_TIMEZONE="Asia/Shanghai",
     )
     app.config.update(settings)
@@ -49,6 +53,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # The locale is cached on the app context, which a test client shares between requests.
     app.before_request(flask_babel.refresh)
     register_web(app)
+    from .web.security import init_security
+
+    init_security(app)  # headers, cookie flags, ProxyFix when ONESTOP_PROXY_COUNT says so
     from . import db_events  # noqa: F401  (sqlite pragmas)
     from .searching import outbox  # noqa: F401  (resources written through the ORM reach the index)
 

@@ -40,6 +40,14 @@ def _secret_key(instance: Path) -> str:
     return path.read_text().strip()
 
 
+def parse_proxy_count(text: str) -> int:
+    """How many reverse proxies stand in front of the app (their X-Forwarded-* headers are trusted)."""
+    value = (text or "0").strip()
+    if not value.isdigit() or int(value) > 10:
+        raise ConfigError(f"bad ONESTOP_PROXY_COUNT {text!r}: the number of proxies in front of OneStop, 0 to 10")
+    return int(value)
+
+
 def load_config(environ: dict[str, str] | None = None) -> dict[str, Any]:
     """Build the Flask config from ONESTOP_* environment variables."""
     env = os.environ if environ is None else environ
@@ -52,6 +60,8 @@ def load_config(environ: dict[str, str] | None = None) -> dict[str, Any]:
         "ONESTOP_MAIL_URL": env.get("ONESTOP_MAIL_URL") or f"outbox://{instance / 'outbox'}",
         "ONESTOP_REMINDER_OFFSETS": parse_durations(env.get("ONESTOP_REMINDER_OFFSETS", "24h,1h")),
         "SECRET_KEY": env.get("ONESTOP_SECRET_KEY") or None,
+        # 0: X-Forwarded-For/-Proto/-Host are ignored (anyone can send them); n: trust the last n proxies.
+        "ONESTOP_PROXY_COUNT": parse_proxy_count(env.get("ONESTOP_PROXY_COUNT", "0")),
     }
 
 

@@ -198,7 +198,9 @@ def make_user(app: Flask) -> Callable[..., User]:
 
         n = next(counter)
         platform = params.pop("platform", None)
-        values: dict[str, Any] = {"email": f"user{n}@example.com", "password": PASSWORD, "name": f"User {n}"}
+        # Verified unless a test asks otherwise (verified=False): booking needs a confirmed address.
+        values: dict[str, Any] = {"email": f"user{n}@example.com", "password": PASSWORD, "name": f"User {n}",
+                                  "verified": True}
         values.update(params)
         user = create_user(
             values.pop("email"), values.pop("password"),

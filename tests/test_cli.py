@@ -34,7 +34,7 @@ def test_users_create(onestop, app):
 def test_users_create_user_errors_exit_1(onestop):
     short = onestop("users", "create", "--email", "a@example.com", "--password-stdin", stdin="short\n")
     assert short.returncode == 1
-    assert short.stderr.strip().count("\n") == 0 and "8 characters" in short.stderr
+    assert short.stderr.strip().count("\n") == 0 and "10 characters" in short.stderr
     staff = onestop("users", "create", "--email", "s@example.com", "--password-stdin", "--role", "staff",
                     stdin="a-long-password\n")
     assert staff.returncode == 1 and "platform" in staff.stderr and "Traceback" not in staff.stderr

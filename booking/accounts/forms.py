@@ -21,9 +21,12 @@ class LoginForm(FlaskForm):
 
 
 class RegisterForm(FlaskForm):
+    """No organisation here: membership is a record (booking.organisations), joined after registering.
+    Password rules (length, strength) are the service's, so every way in applies the same ones."""
+
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=8, max=200)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
     confirm = PasswordField(
         _l("Repeat password"), validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))]
     )
@@ -37,10 +40,21 @@ class AccountForm(FlaskForm):
 
 class PasswordForm(FlaskForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
-    new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=200)])
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)])
     confirm = PasswordField(
         _l("Repeat new password"),
         validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords differ."))],
+    )
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)])
+    confirm = PasswordField(
+        _l("Repeat new password"), validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))]
     )
 
 
@@ -53,6 +67,6 @@ class UserAdminForm(FlaskForm):
 class NewUserForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     name = StringField(_l("Name"), validators=[Optional(), Length(max=100)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=8, max=200)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
     platform = SelectField(_l("Platform"), choices=[], validate_choice=True)

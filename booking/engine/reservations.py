@@ -138,12 +138,14 @@ def create_reservation(user: User, resource: Resource, start: datetime, end: dat
 
     The fee estimate is stored with the booking (booking.engine.pricing); with `use_voucher` a
     share of it (`voucher_amount`, else as much as allowed) is paid with innovation vouchers."""
+    from ..accounts.service import require_verified_email
     from .attendance import check_not_restricted
     from .pricing import price_reservation
     from .qualifications import check_qualified
     from .vouchers import hold_voucher
     from .waitlist import fulfil
 
+    require_verified_email(user)  # 403 email_unverified: browsing needs no confirmed address, booking does
     now = now or utcnow()
     rules = effective_rules(resource)
     check_rules(resource, start, end, now, rules)

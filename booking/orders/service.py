@@ -319,6 +319,9 @@ def check_orderable(resource: Resource) -> None:
 def place_order(user: User, resource: Resource, draft: OrderDraft, attachment: Upload | None = None,
                 now: datetime | None = None) -> Order:
     """A new order of `resource` by `user`, status submitted (flush only)."""
+    from ..accounts.service import require_verified_email
+
+    require_verified_email(user)  # 403 email_unverified: browsing needs no confirmed address, ordering does
     now = now or utcnow()
     check_orderable(resource)
     content_type = check_upload(attachment, "attachment") if attachment is not None else None

@@ -20,7 +20,7 @@ def register_web(app: Flask) -> None:
     from . import admin, api, auth, bookings, calendar, main, orders, organisations, services, staff, statements
 
     # These add routes to the api, auth and admin blueprints, so they load before registration.
-    from . import account_reminders, admin_mail, api_orders, api_reservations, openapi  # noqa: F401
+    from . import account_reminders, admin_mail, api_orders, api_reservations, api_tokens, openapi  # noqa: F401
 
     for module in (main, auth, admin, api, bookings, staff, calendar, orders, services, statements, organisations):
         app.register_blueprint(module.bp)

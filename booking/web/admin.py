@@ -137,6 +137,7 @@ def create_user() -> Any:
             user = service.create_user(
                 form.email.data, form.password.data, role=form.role.data,
                 platform_code=platform.code if platform else None, name=form.name.data or "",
+                verified=True,  # an administrator made the account: the address counts as confirmed
             )
         except DomainError as exc:
             db.session.rollback()

@@ -1,17 +1,19 @@
-"""Log in, log out, register, and the account page."""
+"""Log in, log out, register, confirm the address, forget and reset the password; the account page."""
 from __future__ import annotations
 
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..accounts import service
-from ..accounts.forms import AccountForm, LoginForm, PasswordForm, RegisterForm
+from ..accounts.forms import AccountForm, ForgotPasswordForm, LoginForm, PasswordForm, RegisterForm, ResetPasswordForm
+from ..accounts.links import InvalidLink
 from ..errors import DomainError
 from ..extensions import db
+from ..models import User
 
 bp = Blueprint("auth", __name__)
 
@@ -35,6 +37,26 @@ def _field_errors(form: Any, exc: DomainError) -> None:
         form.form_errors.append(exc.message)
 
 
+def _log_in(user: User, *, remember: bool = False) -> None:
+    login_user(user, remember=remember)
+    session["lang"] = user.language
+
+
+def _remembered() -> bool:
+    """Whether this browser holds a remember-me cookie (kept, with the new version, after a change)."""
+    return current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+
+
+@bp.context_processor
+def account_context() -> dict[str, Any]:
+    def api_tokens() -> list[Any]:
+        return service.list_tokens(current_user) if current_user.is_authenticated else []
+
+    return {"api_tokens": api_tokens}
+
+
+# --- log in and out ---------------------------------------------------------------------------------
+
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
     if current_user.is_authenticated:
@@ -43,11 +65,7 @@ def login() -> Any:
     status = 200
     if form.validate_on_submit():
         try:
-            user = service.authenticate(
-                form.email.data, form.password.data, request.remote_addr,
-                limit=current_app.config["LOGIN_MAX_FAILURES"],
-                window=current_app.config["LOGIN_FAILURE_WINDOW"],
-            )
+            user = service.authenticate(form.email.data, form.password.data, request.remote_addr)
         except service.TooManyAttempts as exc:
             form.form_errors.append(_("Too many failed log-ins: wait a few minutes and try again."))
             status = exc.status
@@ -57,18 +75,23 @@ def login() -> Any:
             status = 401
         else:
             db.session.commit()
-            login_user(user, remember=form.remember.data)
-            session["lang"] = user.language
+            _log_in(user, remember=bool(form.remember.data))
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form), status
 
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Any:
+    """Log out here and everywhere: other sessions, remember-me cookies and API tokens end too."""
+    if current_user.is_authenticated:
+        service.end_sessions(current_user)
+        db.session.commit()
     logout_user()
     flash(_("You are logged out."), "info")
     return redirect(url_for("main.home"))
 
+
+# --- registration and the address -------------------------------------------------------------------
 
 @bp.route("/register", methods=["GET", "POST"])
 def register() -> Any:
@@ -77,20 +100,101 @@ def register() -> Any:
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = service.create_user(
-                form.email.data, form.password.data, name=form.name.data, language=form.language.data,
-            )
+            service.register_account(form.email.data, form.password.data, name=form.name.data,
+                                     language=form.language.data)
         except DomainError as exc:
             db.session.rollback()
             _field_errors(form, exc)
         else:
             db.session.commit()
-            login_user(user)
-            session["lang"] = user.language
-            flash(_("Welcome to OneStop! Search for an instrument or a service to book."), "success")
+            # The same answer whether the address was new or had an account (its owner got a mail).
+            session["lang"] = form.language.data
+            flash(_("Thank you! We sent a mail to %(email)s: open the link in it to confirm your address "
+                    "and log in. Until then you can search, but not book or order.",
+                    email=form.email.data.strip()), "success")
             return redirect(url_for("main.home"))
     return render_template("auth/register.html", form=form), 422 if form.errors else 200
 
+
+@bp.get("/verify-email/<token>")
+def verify_email(token: str) -> Any:
+    try:
+        user, confirmed = service.verify_email(token)
+    except InvalidLink as exc:
+        db.session.rollback()
+        return render_template("auth/link_invalid.html", message=exc.message, again="verify"), 400
+    db.session.commit()
+    if confirmed:
+        if not current_user.is_authenticated:
+            _log_in(user)  # the first use of the link is the owner's: they are logged in
+        flash(_("Thank you: %(email)s is confirmed. You can now book and order.", email=user.email), "success")
+    else:
+        flash(_("%(email)s is confirmed already.", email=user.email), "info")
+    return redirect(url_for("main.home") if current_user.is_authenticated else url_for("auth.login"))
+
+
+@bp.post("/verify-email/resend")
+@login_required
+def resend_verification() -> Any:
+    if current_user.email_verified_at is not None:
+        flash(_("%(email)s is confirmed already.", email=current_user.email), "info")
+    elif service.send_verification_mail(current_user):
+        db.session.commit()
+        flash(_("We sent a new link to %(email)s. It works for %(days)d days.", email=current_user.email,
+                days=service.VERIFY_MAX_AGE // 86400), "success")
+    else:
+        flash(_("We sent you several mails in the last hour: look for them (also among spam), or try again later."),
+              "error")
+    return redirect(_safe_next(request.form.get("next")))
+
+
+# --- forgotten password -----------------------------------------------------------------------------
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+def forgot_password() -> Any:
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        service.request_password_reset(form.email.data)
+        db.session.commit()
+        # The same answer for every address: the page does not tell who has an account.
+        flash(_("If an account uses %(email)s, we sent it a link to choose a new password. The link works for "
+                "an hour.", email=form.email.data.strip()), "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot_password.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> Any:
+    try:
+        user = service.user_for_reset(token)
+    except InvalidLink as exc:
+        db.session.rollback()
+        response = make_response(render_template("auth/link_invalid.html", message=exc.message,
+                                                  again="reset"), 400)
+    else:
+        form = ResetPasswordForm()
+        if form.validate_on_submit():
+            try:
+                service.reset_password(token, form.password.data)
+            except DomainError as exc:
+                db.session.rollback()
+                _field_errors(form, exc)
+            else:
+                db.session.commit()
+                logout_user()
+                _log_in(user)  # with the new session version; every other session has ended
+                flash(_("Your new password is set. You are logged in here and logged out everywhere else."),
+                      "success")
+                return redirect(url_for("main.home"))
+        response = make_response(render_template("auth/reset_password.html", form=form, email=user.email),
+                                 422 if form.errors else 200)
+    # The address carries the secret: never send it on as a referrer, never keep the page.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- the account page -------------------------------------------------------------------------------
 
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
@@ -98,12 +202,16 @@ def account() -> Any:
     form = AccountForm(obj=current_user, prefix="acc")
     password_form = PasswordForm(prefix="pw")
     if request.method == "POST" and "acc-name" in request.form and form.validate_on_submit():
-        current_user.name = form.name.data.strip()
-        current_user.language = form.language.data
-        session["lang"] = form.language.data
-        db.session.commit()
-        flash(_("Your details are saved."), "success")
-        return redirect(url_for("auth.account"))
+        try:
+            service.update_profile(current_user, name=form.name.data, language=form.language.data)
+        except DomainError as exc:
+            db.session.rollback()
+            _field_errors(form, exc)
+        else:
+            session["lang"] = form.language.data
+            db.session.commit()
+            flash(_("Your details are saved."), "success")
+            return redirect(url_for("auth.account"))
     if request.method == "POST" and "pw-current_password" in request.form and password_form.validate_on_submit():
         try:
             service.change_password(current_user, password_form.current_password.data, password_form.new_password.data)
@@ -112,7 +220,18 @@ def account() -> Any:
             _field_errors(password_form, exc)
         else:
             db.session.commit()
-            flash(_("Your password is changed."), "success")
+            # Every other session is over; this browser stays logged in, under the new version.
+            _log_in(current_user._get_current_object(), remember=_remembered())
+            flash(_("Your password is changed. Every other session and every API token has ended."), "success")
             return redirect(url_for("auth.account"))
     status = 422 if (form.errors or password_form.errors) else 200
     return render_template("auth/account.html", form=form, password_form=password_form), status
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int) -> Any:
+    service.revoke_token(current_user, token_id)  # NotFound for another's: the error handler answers
+    db.session.commit()
+    flash(_("The API token is revoked: programs using it must ask for a new one."), "success")
+    return redirect(url_for("auth.account") + "#tokens")

@@ -221,6 +221,10 @@ def build_spec() -> dict[str, Any]:
     order_schemas, order_paths = openapi_spec(_ref, _json, _error, _path_id, _q, AUTH)
     schemas.update(order_schemas)
     paths.update(order_paths)
+    from .api_tokens import openapi_paths as token_paths  # listing and revoking tokens, beside their routes
+
+    for path, operations in token_paths(_ref, _json, _error, _path_id, AUTH).items():
+        paths.setdefault(path, {}).update(operations)
     paths["/openapi.json"] = {"get": {"summary": "This description", "operationId": "getOpenApi",
                                       "responses": {"200": {"description": "OpenAPI 3 document"}}}}
     return {
