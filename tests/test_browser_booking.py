@@ -16,6 +16,23 @@ SHOTS = Path(os.environ.get("ONESTOP_SCREENSHOTS", "/tmp/onestop-screenshots"))
 pytestmark = pytest.mark.browser
 
 
+def verified_org(n: int, name: str, name_en: str, kind: str, *, members=(), owns=()):
+    """A verified organisation (a well-formed USCC distinct for each n) with members and platforms."""
+    from stdnum.cn import uscc
+
+    from booking.organisations.service import create_organisation, put_in
+
+    base = f"91320100MA{n:07d}"
+    org = create_organisation(None, name=name, name_en=name_en, uscc=base + uscc.calc_check_digit(base), kind=kind,
+                              city="南京", verified=True)
+    for user in members:
+        put_in(org, user, "member")
+    for platform in owns:
+        platform.owner_org_id = org.id
+    db.session.flush()
+    return org
+
+
 def seed(app) -> tuple[int, date]:
     from booking.accounts.service import create_user
 
@@ -30,7 +47,8 @@ def seed(app) -> tuple[int, date]:
             opening_hours={d: [["08:30", "12:00"], ["13:30", "17:30"]] for d in ("mon", "tue", "wed", "thu", "fri")},
             booking_rules={"max_minutes": 240, "buffer_minutes": 15}, location="科技楼 B105")
         db.session.add(resource)
-        create_user("alice@example.com", PASSWORD, name="Alice Wang", organisation="Qiheng Materials", language="en")
+        alice = create_user("alice@example.com", PASSWORD, name="Alice Wang", language="en", verified=True)
+        verified_org(1, "启恒材料科技有限公司", "Qiheng Materials", "startup", members=[alice])
         db.session.commit()
         today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
         return resource.id, today + timedelta(days=7 - today.weekday())

@@ -16,6 +16,7 @@ from support import PASSWORD
 
 from booking.extensions import db
 from booking.models import Order, OrderEvent, OutgoingMail, Platform, Resource
+from test_browser_booking import verified_org
 
 SHOTS = Path(os.environ.get("ONESTOP_SCREENSHOTS", "/tmp/onestop-screenshots"))
 REPORT = b"%PDF-1.4\n% OneStop test report\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -40,8 +41,10 @@ def seed(app: Any) -> int:
                         "accreditation": "CNAS L1234"},
             contact_email="tensile@jstc.example")
         db.session.add(resource)
-        create_user("alice@example.com", PASSWORD, name="Alice Wang", organisation="Qiheng Materials", language="en")
-        create_user("staff@jstc.example", PASSWORD, name="Zhou Lab", role="staff", platform_code="JSTC", language="en")
+        alice = create_user("alice@example.com", PASSWORD, name="Alice Wang", language="en", verified=True)
+        verified_org(1, "启恒材料科技有限公司", "Qiheng Materials", "startup", members=[alice])
+        create_user("staff@jstc.example", PASSWORD, name="Zhou Lab", role="staff", platform_code="JSTC", language="en",
+                    verified=True)
         db.session.commit()
         return resource.id
 

@@ -1,4 +1,5 @@
-"""In real headless Chromium: the fee estimate follows the chosen times, vouchers pay part of it."""
+"""In real headless Chromium: the fee estimate follows the chosen times, vouchers pay part of it
+(Alice is a member of a verified startup holding vouchers; the platform belongs to a university)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -8,7 +9,7 @@ import pytest
 
 from booking.extensions import db
 from booking.models import Platform, Resource
-from test_browser_booking import PASSWORD, SHOTS
+from test_browser_booking import PASSWORD, SHOTS, verified_org
 
 pytestmark = pytest.mark.browser
 
@@ -21,19 +22,21 @@ def seed(app) -> tuple[int, str]:
     with app.app_context():
         platform = Platform(code="NJNC", name_zh="宁川大学分析测试中心", name_en="Ningchuan University Analysis Center",
                             city_zh="南京", city_en="Nanjing", timezone="Asia/Shanghai", booking_rules={},
-                            organisation="Ningchuan University", voucher_cap_percent=50)
+                            voucher_cap_percent=50)
         db.session.add(platform)
         db.session.flush()
         resource = Resource(platform_id=platform.id, external_id="NJNC-XRD", kind="instrument", title="X射线衍射仪",
                             title_en="X-ray diffractometer", bookable=True, keywords=[], attributes={},
                             opening_hours=None)
         db.session.add(resource)
-        staff = create_user("staff@example.com", PASSWORD, role="staff", platform_code="NJNC")
-        admin = create_user("admin@example.com", PASSWORD, role="admin")
-        create_user("alice@example.com", PASSWORD, name="Alice Wang", organisation="Qiheng Materials", language="en")
+        staff = create_user("staff@example.com", PASSWORD, role="staff", platform_code="NJNC", verified=True)
+        admin = create_user("admin@example.com", PASSWORD, role="admin", verified=True)
+        alice = create_user("alice@example.com", PASSWORD, name="Alice Wang", language="en", verified=True)
+        verified_org(1, "宁川大学", "Ningchuan University", "university", owns=[platform])
+        startup = verified_org(2, "启恒材料科技有限公司", "Qiheng Materials", "startup", members=[alice])
         db.session.flush()
         set_rate(staff, resource, "hour", "200", internal="80", startup="100")
-        issue_vouchers(admin, "Qiheng Materials", "1000")
+        issue_vouchers(admin, startup, "1000")
         db.session.commit()
         day = datetime.now(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=3)
         return resource.id, day.isoformat()

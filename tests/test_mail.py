@@ -101,11 +101,12 @@ def test_user_written_text_is_escaped_in_html(mail_app, smtp_server, book, make_
 
 
 def test_request_needing_approval_tells_user_and_staff_then_approval_sends_invitation(
-        mail_app, smtp_server, book, make_user, make_resource, make_platform):
+        mail_app, smtp_server, book, make_user, make_resource, make_platform, make_org):
     platform = make_platform(booking_rules={"requires_approval": True})
     staff = make_user(role="staff", platform=platform, language="en", email="staff@example.com")
     resource = make_resource(platform=platform, title_en="NMR 600")
-    user = make_user(language="en", email="booker@example.com", organisation="Acme Bio")
+    user = make_user(language="en", email="booker@example.com")
+    org = make_org(name="艾克美生物科技有限公司", name_en="Acme Bio", kind="startup", members={user: "member"})
     reservation = book(user=user, resource=resource, purpose="crystal structure")
     assert reservation.status == "pending"
     assert db.session.scalars(select(Reminder)).all() == []  # reminders come with the approval
@@ -117,7 +118,7 @@ def test_request_needing_approval_tells_user_and_staff_then_approval_sends_invit
     assert by_rcpt["booker@example.com"].attachment("invite.ics") is None
     to_staff = by_rcpt["staff@example.com"]
     assert to_staff.subject.startswith("New booking awaiting approval: NMR 600")
-    assert "booker@example.com" in to_staff.text() and "Acme Bio" in to_staff.text()
+    assert "booker@example.com" in to_staff.text() and org.name_zh in to_staff.text()  # the booker's organisation
     assert "https://onestop.example.org/staff" in to_staff.text()
 
     approve_reservation(staff, reservation)

@@ -55,7 +55,9 @@ FAST_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1")
 
 
 @pytest.fixture
-def world(make_platform, make_resource, make_user, monkeypatch) -> World:
+def world(make_platform, make_resource, make_user, make_org, monkeypatch) -> World:
+    """A testing centre and its service; Li Lei and his colleague Han Meimei are members of the
+    verified startup Qiming Robotics, Wang of another verified company."""
     monkeypatch.setattr(User, "set_password", lambda self, password: setattr(self, "password_hash", FAST_HASH))
     platform = make_platform(code="NJTC", name_en="Nanjing Testing Centre", address="1 Test Road, Nanjing",
                              email="lab@njtc.example")
@@ -65,11 +67,15 @@ def world(make_platform, make_resource, make_user, monkeypatch) -> World:
                             attributes={"standards": ["GB/T 228.1-2021", "ISO 6892-1:2019"], "turnaround_days": 5},
                             price_amount=300, price_currency="CNY", price_unit="sample")
     instrument = make_resource(platform=platform, kind="instrument", bookable=True, orderable=False)
+    user = make_user(email="li@qiming.cn", name="Li Lei", language="en")
+    colleague = make_user(email="han@qiming.cn", name="Han Meimei")
+    stranger = make_user(email="wang@other.cn", name="Wang")
+    make_org(name="启明机器人有限公司", name_en="Qiming Robotics", kind="startup",
+             members={user: "member", colleague: "member"})
+    make_org(name="他山有限公司", name_en="Other Co", kind="sme", members={stranger: "manager"})
     return World(
         platform=platform, other_platform=other, service=service, instrument=instrument,
-        user=make_user(email="li@qiming.cn", name="Li Lei", organisation="Qiming Robotics", language="en"),
-        colleague=make_user(email="han@qiming.cn", name="Han Meimei", organisation=" qiming  robotics "),
-        stranger=make_user(email="wang@other.cn", name="Wang", organisation="Other Co"),
+        user=user, colleague=colleague, stranger=stranger,
         staff=make_user(email="staff@njtc.example", name="Zhou Staff", role="staff", platform=platform),
         other_staff=make_user(email="staff@szlab.example", role="staff", platform=other),
         admin=make_user(email="admin@onestop.example", role="admin"),

@@ -10,11 +10,12 @@ PDF = b"%PDF-1.4\n% OneStop report\n1 0 obj << /Type /Catalog >> endobj\ntrailer
 
 
 def test_order_lifecycle_mails_arrive_in_order_and_in_each_readers_language(
-        mail_app, smtp_server, client, auth, make_platform, make_resource, make_user):
+        mail_app, smtp_server, client, auth, make_platform, make_resource, make_user, make_org):
     platform = make_platform(code="JSTC", name_zh="江苏省材料测试中心", name_en="Jiangsu Materials Testing Centre")
     service = make_resource(platform=platform, kind="testing_service", bookable=False, orderable=True,
                             title="金属拉伸试验", title_en="Tensile testing of metals")
-    user = make_user(email="founder@startup.cn", language="en", organisation="Qiheng Materials")
+    user = make_user(email="founder@startup.cn", language="en")
+    make_org(name="启恒材料科技有限公司", name_en="Qiheng Materials", kind="startup", members={user: "manager"})
     staff = make_user(email="tech@jstc.example", role="staff", platform=platform, language="zh")
     user_h, staff_h = auth.token(user.email), auth.token(staff.email)
 
@@ -45,3 +46,4 @@ def test_order_lifecycle_mails_arrive_in_order_and_in_each_readers_language(
     assert f"/orders/{oid}" in to_user[0].text()
     first = to_staff[0].html()
     assert "Q235 steel &lt;b&gt;bars&lt;/b&gt;" in first and "<b>bars</b>" not in first  # escaped
+    assert "启恒材料科技有限公司" in to_staff[0].text()  # the customer's organisation, for the platform

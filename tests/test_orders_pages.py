@@ -121,7 +121,7 @@ def test_the_whole_order_through_the_pages(app, world):
     assert "All six arrived" in history and "Two days of prep" in history
 
 
-def test_report_download_rights(app, world, make_user):
+def test_report_download_rights(app, world, make_user, make_org):
     from test_orders import at_status
 
     order = at_status(world, "testing")
@@ -129,10 +129,13 @@ def test_report_download_rights(app, world, make_user):
     assert step(staff, order.id, "issue", report=(io.BytesIO(PDF), "report.pdf")).status_code == 303
     report = db.session.get(Order, order.id).file_of("report")
     url = f"/orders/{order.id}/files/{report.id}"
-    nobody = make_user(email="solo@x.cn", organisation="")  # an empty organisation is nobody's colleague
+    nobody = make_user(email="solo@x.cn")  # no organisation: nobody's colleague
+    look_alike = make_user(email="fake@qiming.example")  # the same name, but an unverified organisation
+    make_org(name="启明机器人有限公司", name_en="Qiming Robotics", kind="startup", verified=False,
+             members={look_alike: "manager"})
     for email, expected in [(world.user.email, 200), (world.colleague.email, 200), (world.staff.email, 200),
                             (world.admin.email, 200), (world.stranger.email, 403),
-                            (world.other_staff.email, 403), (nobody.email, 403)]:
+                            (world.other_staff.email, 403), (nobody.email, 403), (look_alike.email, 403)]:
         with login(app, email).get(url) as response:
             assert response.status_code == expected, email
             if expected == 200:

@@ -15,6 +15,7 @@ from booking.engine.reservations import mark_outcome
 from booking.errors import Forbidden, InvalidInput
 from booking.extensions import db
 from booking.models import Reservation
+from booking.organisations.service import put_in
 from support import csrf_token
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -33,10 +34,11 @@ def english(app):
 
 
 @pytest.fixture
-def priced(make_platform, make_resource, make_user):
-    """A university lab (organisation "Nanjing University") with an SEM: 200/h external, 80/h
-    internal, 120/h for startups."""
-    platform = make_platform(organisation="Nanjing University")
+def priced(make_platform, make_resource, make_user, make_org):
+    """A university lab owned by the verified organisation Nanjing University, with an SEM:
+    200/h external, 80/h internal, 120/h for startups."""
+    platform = make_platform()
+    make_org(name="南京大学", name_en="Nanjing University", kind="university", owns=[platform])
     resource = make_resource(platform=platform, opening_hours=None, price_amount=Decimal("300"), price_unit="hour",
                              price_currency="CNY")
     staff = make_user(role="staff", platform=platform)
@@ -45,16 +47,46 @@ def priced(make_platform, make_resource, make_user):
     return platform, resource, staff
 
 
-def test_who_pays_which_rate(priced, make_user, make_platform):
-    _platform, resource, _staff = priced
-    internal = make_user(organisation=" nanjing university ")  # compared trimmed, case-insensitively
-    startup = make_user(organisation="Qubit Startup Ltd")
-    external = make_user(role="staff", platform=make_platform(), organisation="Another Lab")
+def startup_member(make_user, make_org, **params):
+    """A member of a verified startup (the startup rate), made with make_user's params."""
+    user = make_user(**params)
+    make_org(name="量子比特科技有限公司", name_en="Qubit Startup Ltd", kind="startup", members={user: "member"})
+    return user
+
+
+def test_who_pays_which_rate(priced, make_user, make_platform, make_org):
+    platform, resource, _staff = priced
+    internal = make_user()
+    startup = make_user()
+    sme = make_user()
+    external = make_user(role="staff", platform=make_platform())  # staff of another platform, no organisation
+    put_in(platform.owner, internal, "member")
+    make_org(name="量子比特科技有限公司", name_en="Qubit Startup Ltd", kind="startup", members={startup: "member"})
+    make_org(name="宁川材料有限公司", name_en="Ningchuan Materials", kind="sme", members={sme: "manager"})
+    db.session.commit()
     assert (rate_for(internal, resource).kind, rate_for(internal, resource).amount) == ("internal", Decimal("80.00"))
     assert (rate_for(startup, resource).kind, rate_for(startup, resource).amount) == ("startup", Decimal("120.00"))
+    assert (rate_for(sme, resource).kind, rate_for(sme, resource).amount) == ("startup", Decimal("120.00"))
     assert (rate_for(external, resource).kind, rate_for(external, resource).amount) == ("external", Decimal("200.00"))
     rate, fee = estimate(startup, resource, sh(2027, 3, 2, 9), sh(2027, 3, 2, 11, 30))
     assert fee == Decimal("300.00")  # 2.5 h × 120
+
+
+def test_a_similar_name_or_an_unverified_organisation_pays_the_external_rate(priced, make_user, make_org):
+    _platform, resource, _staff = priced
+    look_alike = make_user()  # an unverified organisation with the owner's very name is not the owner
+    make_org(name="南京大学", name_en="Nanjing University", kind="university", verified=False,
+             members={look_alike: "manager"})
+    unverified_startup = make_user()
+    make_org(name="未核验初创", name_en="Unverified Startup", kind="startup", verified=False,
+             members={unverified_startup: "member"})
+    enterprise = make_user()  # verified, but neither the owner nor a startup or SME
+    make_org(name="大型企业集团", name_en="Big Enterprise", kind="enterprise", members={enterprise: "member"})
+    nobody = make_user()
+    admin = make_user(role="admin")
+    for user in (look_alike, unverified_startup, enterprise, nobody, admin):
+        rate = rate_for(user, resource)
+        assert (rate.kind, rate.amount) == ("external", Decimal("200.00")), user.email
 
 
 def test_without_rates_the_feed_price_is_the_external_rate_for_everyone(make_resource, make_user):
@@ -64,14 +96,15 @@ def test_without_rates_the_feed_price_is_the_external_rate_for_everyone(make_res
     assert rate_for(make_user(), make_resource(opening_hours=None)) is None  # no price at all
 
 
-def test_missing_startup_rate_falls_back_to_external_and_day_rates_count_started_days(priced, make_user):
+def test_missing_startup_rate_falls_back_to_external_and_day_rates_count_started_days(priced, make_user, make_org):
     _platform, resource, staff = priced
+    user = startup_member(make_user, make_org)
     set_rate(staff, resource, "hour", "200")  # no internal or startup rate any more
     set_rate(staff, resource, "day", "1000", startup="600")
-    assert rate_for(make_user(), resource).unit == "hour"
+    assert (rate_for(user, resource).kind, rate_for(user, resource).unit) == ("external", "hour")
     set_rate(staff, resource, "hour", "")  # removed: the day rate applies
     db.session.commit()
-    rate, fee = estimate(make_user(), resource, sh(2027, 3, 2, 9), sh(2027, 3, 3, 10))
+    rate, fee = estimate(user, resource, sh(2027, 3, 2, 9), sh(2027, 3, 3, 10))
     assert (rate.kind, rate.unit, fee) == ("startup", "day", Decimal("1200.00"))
 
 
@@ -85,9 +118,9 @@ def test_only_staff_of_the_platform_set_rates_and_amounts_are_checked(priced, ma
         set_rate(staff, resource, "hour", "abc")
 
 
-def test_estimate_is_stored_and_the_actual_fee_follows_the_time_used(priced, make_user):
+def test_estimate_is_stored_and_the_actual_fee_follows_the_time_used(priced, make_user, make_org):
     _platform, resource, staff = priced
-    user = make_user(organisation="Qubit Startup Ltd")
+    user = startup_member(make_user, make_org)
     booked = create_reservation(user, resource, sh(2027, 3, 2, 9), sh(2027, 3, 2, 12), now=NOW)
     db.session.commit()
     assert (booked.rate_kind, booked.fee_estimate, booked.fee_actual) == ("startup", Decimal("360.00"), None)
@@ -108,9 +141,9 @@ def test_estimate_is_stored_and_the_actual_fee_follows_the_time_used(priced, mak
         adjust_fee(staff, create_reservation(user, resource, sh(2027, 3, 4, 9), sh(2027, 3, 4, 10), now=NOW), "1")
 
 
-def test_panel_shows_the_estimate_and_staff_edit_rates(priced, client, auth, make_user):
+def test_panel_shows_the_estimate_and_staff_edit_rates(priced, client, auth, make_user, make_org):
     _platform, resource, staff = priced
-    user = make_user(organisation="Qubit Startup Ltd")
+    user = startup_member(make_user, make_org)
     auth.login(user.email)
     client.get("/?lang=en")  # English pages, whatever the catalogue holds
     page = client.get(f"/resources/{resource.id}?start=09:00&end=11:00").get_data(as_text=True)
@@ -130,31 +163,51 @@ def test_panel_shows_the_estimate_and_staff_edit_rates(priced, client, auth, mak
     assert resource.requires_training
 
 
-def test_monthly_statement_lists_fees_and_vouchers_as_a_page_and_csv(priced, client, auth, make_user):
+def test_monthly_statement_lists_fees_and_vouchers_as_a_page_and_csv(priced, client, auth, make_user, make_org):
     from booking.engine.vouchers import issue_vouchers
 
     _platform, resource, staff = priced
     admin = make_user(role="admin")
-    user = make_user(organisation="Qubit Startup Ltd", language="en")
-    issue_vouchers(admin, "Qubit Startup Ltd", "1000", now=NOW)
+    user = make_user(name="Li Booker", language="en")  # a member who books
+    manager = make_user(language="en")  # the startup's manager: the whole organisation's statement
+    colleague = make_user(language="en")  # another plain member: only their own lines (none)
+    org = make_org(name="量子比特科技有限公司", name_en="Qubit Startup Ltd", kind="startup",
+                   members={user: "member", manager: "manager", colleague: "member"})
+    other_org = make_org(name="别家公司", name_en="Someone Else", kind="startup")
+    issue_vouchers(admin, org, "1000", now=NOW)
     first = create_reservation(user, resource, sh(2027, 3, 2, 9), sh(2027, 3, 2, 11), now=NOW, use_voucher=True)
     create_reservation(user, resource, sh(2027, 3, 3, 9), sh(2027, 3, 3, 10), now=NOW)
     create_reservation(user, resource, sh(2027, 4, 1, 9), sh(2027, 4, 1, 10), now=NOW)  # April: not listed
     mark_outcome(staff, first, "completed", now=sh(2027, 3, 2, 12))
     db.session.commit()
-    auth.login(user.email)
+
+    def statement_csv(query: str = "") -> list[list[str]]:
+        text = client.get(f"/statements.csv?month=2027-03{query}").get_data(as_text=True)
+        return [line.split(",") for line in text.lstrip("\ufeff").splitlines()]
+
+    auth.login(manager.email)
     client.get("/?lang=en")  # English pages, whatever the catalogue holds
     page = client.get("/statements?month=2027-03&lang=en").get_data(as_text=True)
-    assert "Qubit Startup Ltd" in page
+    assert "量子比特科技有限公司" in page and "Li Booker" in page
     assert "¥360.00" in page and "¥120.00" in page  # fees: 240 + 120; vouchers 120; due 240
     assert "¥240.00" in page
-    csv_text = client.get("/statements.csv?month=2027-03").get_data(as_text=True)
-    rows = [line.split(",") for line in csv_text.lstrip("\ufeff").splitlines()]
+    rows = statement_csv()
     assert rows[0][:3] == ["type", "number", "date"]
     assert len(rows) == 4  # header, two bookings, total
     assert rows[-1][-3:] == ["360.00", "120.00", "240.00"]
-    other = client.get("/statements.csv?month=2027-03&org=Someone Else").get_data(as_text=True)
-    assert other == csv_text  # users see their own organisation only
+    assert statement_csv(f"&org={other_org.id}") == rows  # managers see their own organisation only
+
+    auth.logout()
+    auth.login(user.email)  # the member who booked: their own two lines, under their own name
+    page = client.get("/statements?month=2027-03&lang=en").get_data(as_text=True)
+    assert "Li Booker" in page and "¥360.00" in page
+    assert statement_csv() == rows
+
+    auth.logout()
+    auth.login(colleague.email)
+    for query in ("", f"&org={org.id}"):  # a plain member cannot read a colleague's lines, whatever ?org says
+        own = statement_csv(query)
+        assert len(own) == 2 and own[-1][-3:] == ["0.00", "0.00", "0.00"]  # header and total only
 
 
 def test_staff_adjust_the_actual_fee_from_the_day_view(priced, client, auth, make_user):
