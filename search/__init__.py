@@ -3,7 +3,7 @@
 A library that knows nothing of Flask or the database::
 
     from search import open_index
-    index = open_index("instance/index")
+    index = open_index("instance/index")   # a folder of its own: refuses one holding other files
     index.add([{"id": 1, "platform": "NJNC", "external_id": "X1", "kind": "instrument",
                 "title": "扫描电镜"}])
     result = index.search("SEM", city="南京")
@@ -15,9 +15,11 @@ from .index import (
     SCHEMA_VERSION,
     Index,
     IndexBusy,
+    NotAnIndexFolder,
     SearchResult,
     open_index,
     rebuild,
 )
 
-__all__ = ["SCHEMA_VERSION", "Index", "IndexBusy", "SearchResult", "open_index", "rebuild"]
+__all__ = ["SCHEMA_VERSION", "Index", "IndexBusy", "NotAnIndexFolder", "SearchResult", "open_index",
+           "rebuild"]

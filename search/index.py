@@ -1,9 +1,20 @@
 """The search index: a Whoosh folder behind a small interface.
 
-Layout on disk: ``path`` is a symbolic link to a sibling folder ``<name>.gen-<stamp>`` that
-holds the Whoosh index and ``onestop-index.json`` (our schema version).  :func:`rebuild`
-writes a new sibling folder and swaps the link atomically, so readers of the old folder keep
-working and the next search of every process sees the new one.
+Layout on disk: ``path`` is a folder of the index's own::
+
+    path/
+      onestop-index-folder.json   says "this folder is a OneStop index" (written first)
+      current -> generations/gen-<stamp>-<pid>-<hex>     a symbolic link, swapped atomically
+      generations/gen-.../        one Whoosh index each, with onestop-index.json (schema version)
+
+The index only ever writes into, and deletes from, a folder that holds that marker, or that was
+empty (or missing) when it was first opened; a folder holding anything else is refused with
+:class:`NotAnIndexFolder` and left untouched.  Old generations are removed only from
+``generations/``.  :func:`rebuild` writes a new generation and swaps ``current``, so readers of
+the old one keep working and the next search of every process sees the new one.
+
+Indexes of the earlier layout (``path`` a symbolic link to a sibling ``<name>.gen-...``) are
+moved into the new layout when first opened.
 
 Whoosh stores and writes the index (segments, writer lock, multiprocess writing).  Ranking,
 filtering and facet counting are done here on cached per-segment columns and per-term score
@@ -17,6 +28,7 @@ import heapq
 import json
 import math
 import os
+import re
 import secrets
 import shutil
 import threading
@@ -38,11 +50,20 @@ from .highlight import make_snippet
 from .planner import Plan, Unit, plan_query
 from .spelling import Corrector
 
-__all__ = ["SCHEMA_VERSION", "Index", "IndexBusy", "SearchResult", "open_index", "rebuild"]
+__all__ = ["SCHEMA_VERSION", "Index", "IndexBusy", "NotAnIndexFolder", "SearchResult", "open_index",
+           "rebuild"]
 
 #: Bump when the schema or the analyser changes in a way that needs a rebuild.
 SCHEMA_VERSION = 4
-MARKER = "onestop-index.json"
+MARKER = "onestop-index.json"  # in each generation: schema version and analyser fingerprint
+#: The file that makes a folder a OneStop index folder: nothing else is ever written or deleted.
+FOLDER_MARKER = "onestop-index-folder.json"
+GENERATIONS = "generations"
+CURRENT = "current"
+LAYOUT = 2
+_GENERATION_RE = re.compile(r"gen-\d{14}-\d+-[0-9a-f]{6}")
+#: A generation without a finished marker younger than this may be a rebuild at work elsewhere.
+UNFINISHED_GRACE = 3600.0
 DEFAULT_LOCK_TIMEOUT = 10.0
 FACETS = ("kind", "platform", "city", "category")
 
@@ -61,6 +82,17 @@ B = 0.5
 
 class IndexBusy(RuntimeError):
     """Another writer holds the index's lock; try again later."""
+
+
+class NotAnIndexFolder(RuntimeError):
+    """The index path holds something that is not a OneStop index (a database, a secret key, an
+    instance folder...).  Nothing in it was changed: the caller must point the index elsewhere."""
+
+    def __init__(self, path: str | os.PathLike, why: str) -> None:
+        self.path = Path(path)
+        self.why = why
+        super().__init__(f"{path} is not a OneStop search index folder ({why}); nothing in it was "
+                         f"changed: use an empty or new folder for the index")
 
 
 # --------------------------------------------------------------------------------------
@@ -235,7 +267,9 @@ class _SegmentData:
         bits = self._bits.get(fname)
         if bits is None:
             per: dict = {}
-            values = self.facets.get(fname) or getattr(self, fname)
+            # a facet column, or the bookable/orderable flags (an empty segment has empty
+            # facet lists: not a reason to look for an attribute of that name)
+            values = self.facets[fname] if fname in self.facets else getattr(self, fname)
             for d, v in enumerate(values):
                 per.setdefault(v, []).append(d)
             n = len(self.rids)
@@ -546,36 +580,156 @@ def _write_marker(folder: Path, **extra) -> None:
     os.replace(tmp, folder / MARKER)
 
 
-def _new_generation_dir(path: Path) -> Path:
-    stamp = time.strftime("%Y%m%d%H%M%S")
-    gen = path.parent / f"{path.name}.gen-{stamp}-{os.getpid()}-{secrets.token_hex(3)}"
-    gen.mkdir(parents=True)
+@contextmanager
+def _folder_lock(folder: Path) -> Iterator[None]:
+    """An exclusive lock between processes preparing the same index folder (flock on the
+    folder itself: no lock file is left behind)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # pragma: no cover - unreadable parent: go on unlocked
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _write_folder_marker(root: Path) -> None:
+    data = {"what": "OneStop search index folder", "layout": LAYOUT, "created": time.time(),
+            "note": "Written by OneStop. Everything under generations/ is rebuilt and deleted by "
+                    "the index; keep nothing else in this folder."}
+    tmp = root / f".{FOLDER_MARKER}.tmp-{secrets.token_hex(3)}"
+    tmp.write_text(json.dumps(data), encoding="utf-8")
+    os.replace(tmp, root / FOLDER_MARKER)
+
+
+def _legacy_generation_re(name: str) -> re.Pattern[str]:
+    return re.compile(re.escape(name) + r"\.gen-\d{14}-\d+-[0-9a-f]{6}")
+
+
+def _is_legacy_link(path: Path) -> bool:
+    """``path`` is a symbolic link made by the earlier layout: to a sibling ``<name>.gen-...``."""
+    if not path.is_symlink():
+        return False
+    try:
+        target = os.readlink(path)
+    except OSError:
+        return False
+    return _legacy_generation_re(path.name).fullmatch(target) is not None
+
+
+def _migrate_legacy(path: Path) -> None:
+    """Move an index of the earlier layout into a folder of its own (caller holds the lock on
+    ``path.parent``).  Only the link and ``<name>.gen-...`` siblings are touched: both were made
+    by the index."""
+    parent = path.parent
+    legacy = parent / os.readlink(path)
+    staging = parent / f".{path.name}.layout-{secrets.token_hex(4)}"
+    staging.mkdir()
+    moved: Path | None = None
+    try:
+        _write_folder_marker(staging)
+        (staging / GENERATIONS).mkdir()
+        if legacy.is_dir() and not legacy.is_symlink() and (legacy / MARKER).is_file():
+            moved = staging / GENERATIONS / _generation_name()
+            os.rename(legacy, moved)
+            os.symlink(f"{GENERATIONS}/{moved.name}", staging / CURRENT)
+        os.unlink(path)
+        os.rename(staging, path)
+    except BaseException:
+        if moved is not None and moved.is_dir():  # put it back as the earlier layout had it
+            os.rename(moved, legacy)
+            if not path.is_symlink() and not path.exists():
+                os.symlink(legacy.name, path)
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    pattern = _legacy_generation_re(path.name)
+    for old in parent.iterdir():
+        if pattern.fullmatch(old.name) and old.is_dir() and not old.is_symlink():
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _prepare_folder(path: Path) -> Path:
+    """The folder that holds the index at ``path``, ready for generations: created when missing,
+    adopted when empty, moved out of the earlier layout.  Raises :class:`NotAnIndexFolder` for
+    anything else, having changed nothing."""
+    if (path / FOLDER_MARKER).is_file():
+        return Path(os.path.realpath(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _folder_lock(path.parent):
+        if _is_legacy_link(path):
+            _migrate_legacy(path)
+        if path.is_symlink() and not path.exists():
+            raise NotAnIndexFolder(path, "it is a symbolic link to a missing folder")
+        root = Path(os.path.realpath(path))
+        if not root.exists():
+            root.mkdir()
+        elif not root.is_dir():
+            raise NotAnIndexFolder(path, "it is a file, not a folder")
+        if (root / FOLDER_MARKER).is_file():
+            return root
+        try:
+            entries = sorted(e.name for e in os.scandir(root))
+        except OSError as exc:
+            raise NotAnIndexFolder(path, f"it cannot be read: {exc.strerror}") from None
+        if entries:
+            shown = ", ".join(entries[:3]) + (", ..." if len(entries) > 3 else "")
+            raise NotAnIndexFolder(path, f"it holds other files: {shown}")
+        _write_folder_marker(root)
+        (root / GENERATIONS).mkdir(exist_ok=True)
+        return root
+
+
+def _generation_name() -> str:
+    return f"gen-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{secrets.token_hex(3)}"
+
+
+def _new_generation_dir(root: Path) -> Path:
+    (root / GENERATIONS).mkdir(exist_ok=True)  # never parents: root is ours, and exists
+    gen = root / GENERATIONS / _generation_name()
+    gen.mkdir()
     return gen
 
 
-def _swap_in(path: Path, gen: Path) -> None:
-    """Point ``path`` at ``gen`` atomically (a symlink replaced with os.replace)."""
-    tmp = path.parent / f".{path.name}.swap-{secrets.token_hex(4)}"
-    os.symlink(gen.name, tmp)
-    if path.exists() and not path.is_symlink():
-        # A plain folder from an older layout: move it aside first.
-        aside = path.parent / f"{path.name}.old-{time.strftime('%Y%m%d%H%M%S')}-{secrets.token_hex(2)}"
-        os.rename(path, aside)
-    os.replace(tmp, path)
-    _cleanup_generations(path, keep={gen.name})
+def _swap_in(root: Path, gen: Path) -> None:
+    """Point ``root/current`` at ``gen`` atomically (a symlink replaced with os.replace)."""
+    tmp = root / f".{CURRENT}.swap-{secrets.token_hex(4)}"
+    os.symlink(f"{GENERATIONS}/{gen.name}", tmp)
+    os.replace(tmp, root / CURRENT)
+    _cleanup_generations(root, keep={gen.name})
 
 
-def _cleanup_generations(path: Path, keep: set[str]) -> None:
-    """Remove generations older than the newest two (readers of the previous one may
-    still be open in another process)."""
-    gens = sorted(
-        (p for p in path.parent.glob(f"{path.name}.gen-*") if p.name not in keep),
-        key=lambda p: p.stat().st_mtime, reverse=True,
-    )
-    for old in gens[1:]:
+def _cleanup_generations(root: Path, keep: set[str]) -> None:
+    """Remove generations older than the newest two (readers of the previous one may still be
+    open in another process), and unfinished ones left by a crash.  Only folders named like a
+    generation under ``generations/`` are ever removed."""
+    now = time.time()
+    gens = []
+    for p in (root / GENERATIONS).iterdir():
+        if p.name in keep or not _GENERATION_RE.fullmatch(p.name) or p.is_symlink() or not p.is_dir():
+            continue
+        try:
+            gens.append((p.stat().st_mtime, p))
+        except OSError:
+            continue
+    gens.sort(reverse=True)
+    for mtime, old in gens[1:]:
+        if not (old / MARKER).is_file() and now - mtime < UNFINISHED_GRACE:
+            continue  # perhaps a rebuild at work in another process
         shutil.rmtree(old, ignore_errors=True)
-    for old in path.parent.glob(f"{path.name}.old-*"):
-        shutil.rmtree(old, ignore_errors=True)
+    for tmp in root.glob(f".{CURRENT}.swap-*"):
+        try:
+            if tmp.is_symlink() and now - tmp.lstat().st_mtime > 60:
+                tmp.unlink()
+        except OSError:
+            pass
 
 
 def _check_quietly(path: Path, wait: float = 2.0) -> str | None:
@@ -631,11 +785,11 @@ def _check_whoosh_folder(path: Path) -> str | None:
                 pass
 
 
-def _create_empty(path: Path) -> None:
-    gen = _new_generation_dir(path)
+def _create_empty(root: Path) -> None:
+    gen = _new_generation_dir(root)
     whoosh_index.create_in(str(gen), make_schema())
     _write_marker(gen)
-    _swap_in(path, gen)
+    _swap_in(root, gen)
 
 
 class Index:
@@ -656,15 +810,16 @@ class Index:
     # -- opening
 
     def _open(self) -> None:
-        path = self.path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        root = self.root = _prepare_folder(self.path)
+        self._link = root / CURRENT
+        current = self._link
         problem = None
-        if not path.exists():
-            problem = "index folder missing" if not path.is_symlink() else "index folder deleted"
-        elif path.is_dir() and not any(path.iterdir()):
-            problem = "index folder empty"
+        if not current.is_symlink():
+            problem = "index folder new or empty"
+        elif not current.exists():
+            problem = "index folder deleted"
         else:
-            marker = _read_marker(path)
+            marker = _read_marker(current)
             if marker is None:
                 problem = "index folder damaged (no version marker)"
             elif marker.get("schema_version") != SCHEMA_VERSION:
@@ -674,17 +829,15 @@ class Index:
                 problem = ("synonym table, dictionary or segmenter changed since the index was "
                            "built")
             else:
-                problem = _check_quietly(path)
+                problem = _check_quietly(Path(os.path.realpath(current)))
         if problem:
             self._needs_rebuild = True
             self.reason = problem
-            if path.is_dir() and not path.is_symlink() and not any(path.iterdir()):
-                path.rmdir()
-            _create_empty(path)
+            _create_empty(root)
         self._reopen()
 
     def _reopen(self) -> None:
-        target = os.path.realpath(self.path)
+        target = os.path.realpath(self._link)
         self._ix = whoosh_index.open_dir(target)
         self._target = target
         if self._searcher is not None:
@@ -706,7 +859,7 @@ class Index:
         synonym table: the index may lack documents and should be rebuilt.  Becomes False
         once a rebuild (by any process) has been swapped in."""
         with self._lock:
-            target = os.path.realpath(self.path)
+            target = os.path.realpath(self._link)
             if target != self._target and os.path.isdir(target):
                 self._reopen()
             return self._needs_rebuild
@@ -714,7 +867,7 @@ class Index:
     def _current(self) -> _Snapshot:
         """Refresh cheaply: follow a swapped folder, else ``searcher.refresh()``."""
         with self._lock:
-            target = os.path.realpath(self.path)
+            target = os.path.realpath(self._link)
             if target != self._target:
                 if os.path.isdir(target):
                     self._reopen()
@@ -1196,14 +1349,15 @@ def rebuild(
     batch: int = 1000,
     segment_docs: int = 12_500,
 ) -> int:
-    """Build a fresh index from ``docs`` in a new sibling folder, then swap it in.
+    """Build a fresh index from ``docs`` in a new generation folder, then swap it in.
+
+    Raises :class:`NotAnIndexFolder` (before reading ``docs``) when ``path`` holds other files.
 
     Uses Whoosh's multiprocess writer (one process per core, at most 2 by default) for
     large inputs.  Returns the number of documents written.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    gen = _new_generation_dir(path)
+    root = _prepare_folder(Path(path))
+    gen = _new_generation_dir(root)
     try:
         ix = whoosh_index.create_in(str(gen), make_schema())
         get_segmenter()  # load once in the parent; forked writers inherit it
@@ -1247,7 +1401,7 @@ def rebuild(
         if progress is not None:
             progress(count)
         _write_marker(gen, built=True, doc_count=count)
-        _swap_in(path, gen)
+        _swap_in(root, gen)
         return count
     except BaseException:
         shutil.rmtree(gen, ignore_errors=True)

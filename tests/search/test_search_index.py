@@ -250,7 +250,7 @@ def test_rebuild_from_scratch_swaps_and_old_reader_keeps_working(tmp_path, index
     n = rebuild(path, [d for d in FIXTURE if d["id"] != 1] + [doc(50, "冷冻电镜")],
                 total=len(FIXTURE), progress=lambda k: None)
     assert n == len(FIXTURE)
-    assert Path(path).is_symlink()
+    assert (path / "current").is_symlink()  # generations swap inside the index's own folder
     fresh = open_index(path)
     assert not fresh.needs_rebuild
     assert ids(fresh.search("冷冻电镜")) == [50]
@@ -279,7 +279,7 @@ def test_rebuild_in_rounds_with_two_writer_processes(tmp_path):
 
 def test_deleted_folder_needs_rebuild_and_heals(tmp_path, index):
     path = tmp_path / "index"
-    shutil.rmtree(os.path.realpath(path))
+    shutil.rmtree(os.path.realpath(path / "current"))
     broken = open_index(path)
     assert broken.needs_rebuild
     assert broken.search("SEM").total == 0
@@ -293,7 +293,7 @@ def test_deleted_folder_needs_rebuild_and_heals(tmp_path, index):
 
 def test_damaged_folder_needs_rebuild(tmp_path, index):
     path = tmp_path / "index"
-    real = Path(os.path.realpath(path))
+    real = Path(os.path.realpath(path / "current"))
     for f in real.glob("*.toc"):
         f.write_bytes(b"garbage")
     broken = open_index(path)
@@ -302,10 +302,9 @@ def test_damaged_folder_needs_rebuild(tmp_path, index):
     assert ids(broken.search("扫描电镜")) == [1]
 
 
-def test_plain_folder_without_index_needs_rebuild(tmp_path):
+def test_empty_folder_becomes_an_index_that_needs_rebuild(tmp_path):
     folder = tmp_path / "plain"
     folder.mkdir()
-    (folder / "junk.txt").write_text("not an index")
     ix = open_index(folder)
     assert ix.needs_rebuild
     rebuild(folder, FIXTURE)
@@ -314,7 +313,7 @@ def test_plain_folder_without_index_needs_rebuild(tmp_path):
 
 def test_schema_version_mismatch_needs_rebuild(tmp_path, index):
     path = tmp_path / "index"
-    marker = Path(os.path.realpath(path)) / "onestop-index.json"
+    marker = Path(os.path.realpath(path / "current")) / "onestop-index.json"
     data = json.loads(marker.read_text())
     data["schema_version"] = search.SCHEMA_VERSION - 1
     marker.write_text(json.dumps(data))
