@@ -10,6 +10,15 @@ from flask import Flask
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _forget_cached_user() -> None:
+    """Flask-Login caches the caller, and Flask-WTF the CSRF token, on `g`: per request in production,
+    but a test client's requests share one app context. Each request finds its own in its own session."""
+    from flask import current_app, g
+
+    g.pop("_login_user", None)
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the application: settings from the environment, overridden by `config`."""
     from .config import ensure_secret_key, load_config
@@ -52,6 +61,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
     # The locale is cached on the app context, which a test client shares between requests.
     app.before_request(flask_babel.refresh)
+    # So are the caller and the CSRF token: each request finds its own in its own session or cookie.
+    app.before_request(_forget_cached_user)
     register_web(app)
     from .web.security import init_security
 

@@ -277,7 +277,8 @@ def request_password_reset(email: str, *, now: datetime | None = None) -> None:
 
 def user_for_reset(token: str) -> User:
     """The account a reset link is for, or InvalidLink (expired, forged, used, password changed since)."""
-    user = _user_of(_read_link("reset-password", token, RESET_MAX_AGE))
+    payload = _read_link("reset-password", token, RESET_MAX_AGE)
+    user = _user_of(payload)
     if user is None or not user.active or payload.get("fp") != _password_fingerprint(user):
         raise InvalidLink(_("This link was used already, or the password was changed since: ask for a new one."))
     return user
