@@ -785,6 +785,22 @@ def _check_whoosh_folder(path: Path) -> str | None:
                 pass
 
 
+def _diagnose(current: Path) -> str | None:
+    """Why the generation behind the link ``current`` cannot serve as it is, or None."""
+    if not current.is_symlink():
+        return "index folder new or empty"
+    if not current.exists():
+        return "index folder deleted"
+    marker = _read_marker(current)
+    if marker is None:
+        return "index folder damaged (no version marker)"
+    if marker.get("schema_version") != SCHEMA_VERSION:
+        return f"index schema version {marker.get('schema_version')} != {SCHEMA_VERSION}"
+    if marker.get("analyzer") != analyzer_fingerprint():
+        return "synonym table, dictionary or segmenter changed since the index was built"
+    return _check_quietly(Path(os.path.realpath(current)))
+
+
 def _create_empty(root: Path) -> None:
     gen = _new_generation_dir(root)
     whoosh_index.create_in(str(gen), make_schema())
@@ -812,40 +828,37 @@ class Index:
     def _open(self) -> None:
         root = self.root = _prepare_folder(self.path)
         self._link = root / CURRENT
-        current = self._link
-        problem = None
-        if not current.is_symlink():
-            problem = "index folder new or empty"
-        elif not current.exists():
-            problem = "index folder deleted"
-        else:
-            marker = _read_marker(current)
-            if marker is None:
-                problem = "index folder damaged (no version marker)"
-            elif marker.get("schema_version") != SCHEMA_VERSION:
-                problem = (f"index schema version {marker.get('schema_version')} "
-                           f"!= {SCHEMA_VERSION}")
-            elif marker.get("analyzer") != analyzer_fingerprint():
-                problem = ("synonym table, dictionary or segmenter changed since the index was "
-                           "built")
-            else:
-                problem = _check_quietly(Path(os.path.realpath(current)))
+        problem = _diagnose(self._link)
         if problem:
             self._needs_rebuild = True
             self.reason = problem
-            _create_empty(root)
+            # One process puts an empty generation in place; the others, waiting here, find
+            # it (or a rebuild swapped in meanwhile) and use it.
+            with _folder_lock(root):
+                if _diagnose(self._link):
+                    _create_empty(root)
         self._reopen()
 
     def _reopen(self) -> None:
-        target = os.path.realpath(self._link)
-        self._ix = whoosh_index.open_dir(target)
+        for attempt in range(5):
+            target = os.path.realpath(self._link)
+            try:
+                ix = whoosh_index.open_dir(target)
+                searcher = ix.searcher()
+                break
+            except (OSError, whoosh_index.IndexError):
+                # a rebuild in another process swapped in a newer generation and removed the
+                # one this process was about to open: follow the link again
+                if attempt == 4 or os.path.realpath(self._link) == target:
+                    raise
+        self._ix = ix
         self._target = target
         if self._searcher is not None:
             try:
                 self._searcher.close()
             except Exception:
                 pass
-        self._searcher = self._ix.searcher()
+        self._searcher = searcher
         self._generation = self._ix.latest_generation()
         self._snapshot = None
         marker = _read_marker(Path(target))
