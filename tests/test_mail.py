@@ -118,7 +118,7 @@ def test_request_needing_approval_tells_user_and_staff_then_approval_sends_invit
     assert by_rcpt["booker@example.com"].attachment("invite.ics") is None
     to_staff = by_rcpt["staff@example.com"]
     assert to_staff.subject.startswith("New booking awaiting approval: NMR 600")
-    assert "booker@example.com" in to_staff.text() and org.name_zh in to_staff.text()  # the booker's organisation
+    assert "booker@example.com" in to_staff.text() and org.name_en in to_staff.text()  # the booker's verified organisation, in the reader's language
     assert "https://onestop.example.org/staff" in to_staff.text()
 
     approve_reservation(staff, reservation)

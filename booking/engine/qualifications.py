@@ -147,7 +147,7 @@ def _tell_staff(request: TrainingRequest, now: datetime) -> None:
     if not recipients and platform.email:
         recipients = [(f"p{platform.id}", platform.email, platform.name("zh"), "zh")]
     context = {"title": resource.display_title, "platform_name": platform.name, "user_name": user.name or user.email,
-               "user_email": user.email, "organisation": str(user.organisation or ""), "message": request.message,
+               "user_email": user.email, "organisation": user.organisation_label, "message": request.message,
                "link": _path("services.staff_training", "/staff/training")}
     for key, address, name, language in recipients:
         _queue_mail("training_request", "training_request", f"{request.id}-{key}", address, name, language,

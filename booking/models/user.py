@@ -76,6 +76,12 @@ class User(UserMixin, db.Model):
         org = self.organisation
         return org if org is not None and org.verified else None
 
+    def organisation_label(self, lang: str = "zh") -> str:
+        """What staff and mails may show of who someone works for: only a verified organisation's
+        name (anyone can register an unverified one under a famous name)."""
+        org = self.verified_organisation
+        return org.name(lang) if org is not None else ""
+
     @property
     def is_org_manager(self) -> bool:
         return self.organisation_id is not None and self.org_role == "manager"

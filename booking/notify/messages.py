@@ -119,7 +119,7 @@ def reservation_context(reservation: Reservation, lang: str, *, for_staff: bool 
         "purpose": reservation.purpose or "",
         "booker_name": reservation.user.name or reservation.user.email,
         "booker_email": reservation.user.email,
-        "booker_organisation": str(reservation.user.organisation or ""),
+        "booker_organisation": reservation.user.organisation_label(lang),
         "link": booking_link(reservation, for_staff=for_staff),
         "home": absolute_url("/"),
         "account_link": absolute_url(_path_for("auth.account") or "/account"),

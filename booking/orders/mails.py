@@ -72,7 +72,7 @@ def _context(order: Order, event: OrderEvent, actor: User | None, lang: str, for
         "actor_name": (actor.name or actor.email) if actor else "",
         "orderer_name": order.user.name or order.user.email,
         "orderer_email": order.user.email,
-        "orderer_organisation": str(order.user.organisation or ""),
+        "orderer_organisation": order.user.organisation_label(lang),
         "for_staff": for_staff,
         "link": order_link(order),
         "home": absolute_url("/"),

@@ -64,7 +64,7 @@ def order_json(order: Order, user: Any) -> dict[str, Any]:
         "resource": {"id": order.resource_id, "title": order.resource.title, "title_en": order.resource.title_en,
                      "platform": order.platform.code},
         "user": {"id": order.user.id, "name": order.user.name, "email": order.user.email,
-                 "organisation": order.user.organisation.name_zh if order.user.organisation else ""},
+                 "organisation": order.user.organisation_label()},
         "samples": order.samples,
         "sample_description": order.sample_description,
         "standard": order.standard,

@@ -154,7 +154,7 @@ def reservation_json(reservation: Reservation, viewer: User) -> dict[str, Any]:
     if viewer.id == reservation.user_id or viewer.is_staff_of(resource.platform_id):
         user = reservation.user
         data["user"] = {"id": user.id, "email": user.email, "name": user.name,
-                        "organisation": user.organisation.name_zh if user.organisation else ""}
+                        "organisation": user.organisation_label()}
     return data
 
 
