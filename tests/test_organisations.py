@@ -269,7 +269,7 @@ def test_a_declined_request_changes_nothing(world):
         service.decide_join_request(world.manager, request, True)
 
 
-def test_an_invitation_works_only_for_the_invited_address(client, auth, world, app):
+def test_an_invitation_works_once_only_for_the_invited_address(client, auth, world, app):
     link = service.invite(world.manager, world.qubit, "Professor@Ningchuan.example")
     db.session.commit()
     assert mails_to("professor@ningchuan.example") == ["Boss invites you to join 量子比特科技有限公司 on OneStop"]
@@ -289,6 +289,29 @@ def test_an_invitation_works_only_for_the_invited_address(client, auth, world, a
     assert client.post(path, data={"csrf_token": csrf_token(client, path)}).status_code == 303
     db.session.expire_all()
     assert world.professor.organisation_id == world.qubit.id
+    # removed by the manager, the old link does not bring them back
+    service.remove_member(world.manager, world.qubit, world.professor)
+    db.session.commit()
+    assert "used already" in client.get(path).get_data(as_text=True)
+
+
+def test_a_withdrawn_invitation_stops_working(client, auth, world):
+    link = service.invite(world.manager, world.qubit, world.professor.email)
+    db.session.commit()
+    invitation = service.open_invitations(world.qubit)[0]
+    with pytest.raises(Forbidden):
+        service.revoke_invitation(world.member, invitation)  # only managers
+    db.session.rollback()
+    auth.login(world.manager.email)
+    token = csrf_token(client, "/organisation")
+    assert client.post(f"/organisations/invitations/{invitation.id}/withdraw", data={"csrf_token": token}).status_code == 303
+    auth.logout()
+    service.leave(world.professor)
+    db.session.commit()
+    auth.login(world.professor.email)
+    assert "withdrawn" in client.get("/" + link.split("/", 3)[3]).get_data(as_text=True)
+    db.session.expire_all()
+    assert world.professor.organisation_id is None
 
 
 def test_registering_an_organisation_makes_a_manager_of_an_unverified_one(client, auth, world, make_user):
@@ -332,14 +355,20 @@ def test_verification_needs_a_valid_code_and_an_administrator(client, auth, worl
     assert (org.state, org.kind, org.verified_by_id) == ("verified", "sme", world.admin.id)
 
 
-def test_staff_add_members_only_to_organisations_their_platform_serves(world, make_user, make_platform, make_org):
+def test_staff_add_members_only_to_the_organisation_owning_their_platform(world, make_user, make_platform, make_org):
     other_staff = make_user(role="staff", platform=make_platform())
     newcomer = make_user(email="new@ningchuan.example")
     with pytest.raises(Forbidden):
         service.add_member(other_staff, world.university, newcomer)
     service.add_member(world.staff, world.university, newcomer)  # the university owns the staff's platform
-    with pytest.raises(Forbidden):
-        service.add_member(world.staff, world.university, make_user(), role="manager")
+    for role, user in (("manager", make_user()), ("member", world.staff), ("member", other_staff)):
+        with pytest.raises(Forbidden):  # no managers, not themselves, no staff accounts
+            service.add_member(world.staff, world.university, user, role=role)
+        db.session.rollback()
+    reservation_start, reservation_end = next_week(9)
+    create_reservation(world.member, world.resource, reservation_start, reservation_end)  # Qubit uses the lab
+    with pytest.raises(Forbidden):  # using a platform does not make its staff judges of Qubit's members
+        service.add_member(world.staff, world.qubit, make_user())
     db.session.rollback()
     unrelated = make_org(name="无关公司")
     with pytest.raises(Forbidden):

@@ -5,7 +5,7 @@ from .booking import (
 )
 from .notify import MAIL_STATUSES, REMINDER_STATUSES, OutgoingMail, Reminder
 from .order import ORDER_FILE_KINDS, ORDER_STATUSES, Order, OrderEvent, OrderFile
-from .organisation import JOIN_REQUEST_STATUSES, MEMBER_ROLES, ORG_KINDS, ORG_STATES, JoinRequest, Organisation
+from .organisation import JOIN_REQUEST_STATUSES, MEMBER_ROLES, ORG_KINDS, ORG_STATES, Invitation, JoinRequest, Organisation
 from .platform import PLATFORM_KINDS, Platform
 from .resource import KINDS, PRICE_UNITS, IndexOutbox, Resource
 from .services import (
@@ -21,7 +21,7 @@ __all__ = [
     "KINDS", "LANGUAGES", "PLATFORM_KINDS", "PRICE_UNITS", "ROLES",
     "MAIL_STATUSES", "REMINDER_STATUSES", "OutgoingMail", "Reminder",
     "ORDER_FILE_KINDS", "ORDER_STATUSES", "Order", "OrderEvent", "OrderFile",
-    "JOIN_REQUEST_STATUSES", "MEMBER_ROLES", "ORG_KINDS", "ORG_STATES", "JoinRequest", "Organisation",
+    "JOIN_REQUEST_STATUSES", "MEMBER_ROLES", "ORG_KINDS", "ORG_STATES", "Invitation", "JoinRequest", "Organisation",
     "ApiToken", "IndexOutbox", "LoginFailure", "Platform", "Resource", "User", "UTCDateTime",
     "hash_token", "utcnow",
     "RATE_KINDS", "RATE_UNITS", "TRAINING_REQUEST_STATUSES", "VOUCHER_ENTRY_KINDS", "WAITLIST_STATUSES",

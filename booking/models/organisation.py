@@ -56,6 +56,27 @@ class Organisation(db.Model):
         return f"<Organisation {self.id} {self.name_zh!r} {self.state}>"
 
 
+class Invitation(db.Model):
+    """A manager invites an address; the link names this row, so it works once and can be withdrawn."""
+
+    __tablename__ = "org_invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    organisation: Mapped[Organisation] = relationship()
+    invited_by: Mapped[User | None] = relationship()
+
+    @property
+    def open(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None
+
+
 class JoinRequest(db.Model):
     """A user asks to join an organisation; a manager of it or an administrator decides."""
 

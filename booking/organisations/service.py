@@ -8,7 +8,7 @@ the CLI apply the same checks. Operations flush; the caller commits.
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
@@ -20,8 +20,7 @@ from ..engine.text import _
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..extensions import db
 from ..models import (
-    ORG_KINDS, JoinRequest, Order, Organisation, Platform, Reservation, Resource, User, VoucherAccount,
-    VoucherEntry, utcnow,
+    ORG_KINDS, Invitation, JoinRequest, Organisation, Platform, User, VoucherAccount, VoucherEntry, utcnow,
 )
 
 INVITATION_MAX_AGE = 7 * 24 * 3600
@@ -65,18 +64,9 @@ def is_platform_staff(user: User) -> bool:
     return user.role == "staff" and user.platform_id is not None
 
 
-def serves(platform_id: int, org: Organisation) -> bool:
-    """A platform serves an organisation it belongs to, or whose members booked or ordered there."""
+def owns_platform(platform_id: int, org: Organisation) -> bool:
     platform = db.session.get(Platform, platform_id)
-    if platform is not None and platform.owner_org_id == org.id:
-        return True
-    members = select(User.id).where(User.organisation_id == org.id)
-    booked = db.session.scalar(select(Reservation.id).join(Resource, Reservation.resource_id == Resource.id).where(
-        Reservation.user_id.in_(members), Resource.platform_id == platform_id).limit(1))
-    if booked:
-        return True
-    return bool(db.session.scalar(select(Order.id).where(Order.user_id.in_(members),
-                                                         Order.platform_id == platform_id).limit(1)))
+    return platform is not None and platform.owner_org_id == org.id
 
 
 def decides_for(actor: User, org: Organisation) -> bool:
@@ -85,11 +75,12 @@ def decides_for(actor: User, org: Organisation) -> bool:
 
 
 def can_add_members(actor: User, org: Organisation) -> bool:
-    """Administrators, and staff of a platform that serves the organisation, put accounts in directly.
-    Managers invite instead: joining needs the person's own consent (a link or a request)."""
+    """Administrators, and staff of a platform for the organisation that owns it (a university's lab
+    for the university), put accounts in directly. A platform merely used by a company does not make
+    its staff judges of who belongs to that company; managers invite instead, with consent."""
     if actor.is_admin:
         return True
-    return is_platform_staff(actor) and serves(actor.platform_id, org)  # type: ignore[arg-type]
+    return is_platform_staff(actor) and owns_platform(actor.platform_id, org)  # type: ignore[arg-type]
 
 
 def colleagues(a: User | None, b: User | None) -> bool:
@@ -272,6 +263,8 @@ def add_member(actor: User, org: Organisation, user: User, *, role: str = "membe
                           "managers invite them."))
     if role == "manager" and not actor.is_admin:
         raise Forbidden(_("Only administrators and the organisation's managers name managers."))
+    if not actor.is_admin and (user.id == actor.id or user.role != "user"):
+        raise Forbidden(_("Staff add user accounts only, never their own or another staff account."))
     if user.organisation_id is not None and user.organisation_id != org.id:
         raise AlreadyMember(_("%(user)s belongs to another organisation; they must leave it first.", user=user.email))
     _join(user, org, role)
@@ -369,46 +362,72 @@ def decide_join_request(actor: User, request: JoinRequest, approve: bool, note: 
 
 
 def invite(manager: User, org: Organisation, email: str, *, now: datetime | None = None) -> str:
-    """Mail a signed link (a week) that lets whoever owns `email` join as a member; returns the link."""
+    """Mail a link (a week, one use, withdrawable) that lets whoever owns `email` join as a member;
+    returns the link."""
     from ..accounts.service import normalise_email
+    from ..notify.notices import queue_notice
 
     if not decides_for(manager, org):
         raise Forbidden(_("Only the organisation's managers invite members."))
+    if org.state == "suspended":
+        raise Conflict(_("This organisation is suspended and takes no new members."))
     address = normalise_email(email)
-    token = make_link_token("invite", {"org": org.id, "email": address})
+    invitation = Invitation(organisation_id=org.id, email=address, invited_by_id=manager.id, created_at=now or utcnow())
+    db.session.add(invitation)
+    db.session.flush()
+    token = make_link_token("invite", {"inv": invitation.id, "org": org.id, "email": address})
     link = _absolute("organisations.accept_invitation", token=token)
-    from ..notify.notices import queue_notice
-
     queue_notice("org_invitation", to_email=address, to_name="", language=manager.language,
                  subject=lambda: _("%(who)s invites you to join %(org)s on OneStop", who=manager.name or manager.email,
                                    org=org.name_zh),
                  context={"org_name": org.name_zh, "who": manager.name or manager.email, "link": link},
-                 key=f"{org.id}-{token[-16:]}", now=now)
+                 key=f"{invitation.id}", now=now)
     return link
 
 
-def read_invitation(token: str) -> tuple[Organisation, str]:
+def open_invitations(org: Organisation) -> list[Invitation]:
+    return list(db.session.scalars(select(Invitation).where(
+        Invitation.organisation_id == org.id, Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None),
+        Invitation.created_at > utcnow() - timedelta(seconds=INVITATION_MAX_AGE)).order_by(Invitation.created_at)))
+
+
+def revoke_invitation(actor: User, invitation: Invitation, *, now: datetime | None = None) -> None:
+    if not decides_for(actor, invitation.organisation):
+        raise Forbidden(_("Only the organisation's managers withdraw invitations."))
+    if invitation.open:
+        invitation.revoked_at = now or utcnow()
+        db.session.flush()
+
+
+def read_invitation(token: str) -> Invitation:
+    """The invitation a link names, if it is still open; otherwise InvalidLink saying why."""
     payload = read_link_token("invite", token, INVITATION_MAX_AGE)
-    org = db.session.get(Organisation, int(payload.get("org", 0) or 0))
-    if org is None:
-        raise InvalidLink(_("This invitation's organisation no longer exists."))
-    return org, str(payload.get("email", ""))
+    invitation = db.session.get(Invitation, int(payload.get("inv", 0) or 0))
+    if invitation is None or invitation.organisation_id != payload.get("org"):
+        raise InvalidLink(_("This invitation no longer exists."))
+    if invitation.accepted_at is not None:
+        raise InvalidLink(_("This invitation was used already."))
+    if invitation.revoked_at is not None:
+        raise InvalidLink(_("This invitation was withdrawn by the organisation."))
+    return invitation
 
 
-def accept_invitation(user: User, token: str) -> Organisation:
-    """The invited address's owner joins; a forwarded link does not work for another account."""
-    org, email = read_invitation(token)
-    if user.email.lower() != email.lower():
+def accept_invitation(user: User, token: str, *, now: datetime | None = None) -> Organisation:
+    """The invited address's owner joins, once; a forwarded link does not work for another account."""
+    invitation = read_invitation(token)
+    org = invitation.organisation
+    if user.email.lower() != invitation.email.lower():
         raise Forbidden(_("This invitation was sent to %(email)s: log in with that address to accept it.",
-                          email=email))
+                          email=invitation.email))
     _require_verified_email(user)
-    if user.organisation_id == org.id:
-        return org
-    if user.organisation_id is not None:
+    if user.organisation_id is not None and user.organisation_id != org.id:
         raise AlreadyMember(_("You belong to %(org)s already: leave it first.", org=user.organisation))
     if org.state == "suspended":
         raise Conflict(_("This organisation is suspended and takes no new members."))
-    _join(user, org, "member")
+    if user.organisation_id != org.id:
+        _join(user, org, "member")
+    invitation.accepted_at = now or utcnow()
+    db.session.flush()
     return org
 
 
@@ -424,6 +443,8 @@ def merge_organisations(admin: User, keep: Organisation, merged: Organisation) -
     db.session.execute(update(User).where(User.organisation_id == merged.id)
                        .values(organisation_id=keep.id).execution_options(synchronize_session=False))
     db.session.execute(update(JoinRequest).where(JoinRequest.organisation_id == merged.id)
+                       .values(organisation_id=keep.id).execution_options(synchronize_session=False))
+    db.session.execute(update(Invitation).where(Invitation.organisation_id == merged.id)
                        .values(organisation_id=keep.id).execution_options(synchronize_session=False))
     db.session.execute(update(Platform).where(Platform.owner_org_id == merged.id)
                        .values(owner_org_id=keep.id).execution_options(synchronize_session=False))

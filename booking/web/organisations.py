@@ -10,9 +10,10 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from ..accounts.access import role_required
+from ..accounts.links import InvalidLink
 from ..errors import DomainError
 from ..extensions import db
-from ..models import JoinRequest, Organisation, User
+from ..models import Invitation, JoinRequest, Organisation, User
 from ..organisations import service
 from ..organisations.forms import (
     KIND_LABELS, STATE_LABELS, AddMemberForm, AdminOrganisationForm, DecideForm, FindForm, InviteForm, JoinForm,
@@ -135,6 +136,7 @@ def detail(org_id: int) -> Any:
     return render_template(
         "organisations/detail.html", org=org, members=service.members_of(org) if adds or decides else [],
         requests=service.open_requests(org) if decides else [], decides=decides, adds=adds,
+        invitations=service.open_invitations(org) if decides else [],
         managers=len(service.managers_of(org)),
         decide_form=DecideForm(), invite_form=InviteForm(prefix="inv"), add_form=AddMemberForm(prefix="add"),
         edit_form=edit_form, merge_form=merge_form, **_labels())
@@ -155,8 +157,8 @@ def decide(request_id: int, decision: str) -> Any:
     service.decide_join_request(current_user, join_request, decision == "approve", form.note.data or "")
     db.session.commit()
     who = join_request.user.name or join_request.user.email
-    flash(_("%(who)s is now a member.", who=who) if decision == "approve" else _("Request of %(who)s declined.", who=who),
-          "success")
+    approved = decision == "approve"
+    flash(_("%(who)s is now a member.", who=who) if approved else _("Request of %(who)s declined.", who=who), "success")
     return _back(join_request.organisation)
 
 
@@ -209,14 +211,30 @@ def member_action(org_id: int, user_id: int, action: str) -> Any:
 @bp.route("/organisations/invitation/<token>", methods=["GET", "POST"])
 @login_required
 def accept_invitation(token: str) -> Any:
-    org, email = service.read_invitation(token)
+    try:
+        invitation = service.read_invitation(token)
+    except InvalidLink as exc:
+        return render_template("auth/link_invalid.html", message=exc.message, again="invitation"), 400
     form = DecideForm()
     if request.method == "POST" and form.validate_on_submit():
-        service.accept_invitation(current_user, token)
+        org = service.accept_invitation(current_user, token)
         db.session.commit()
         flash(_("Welcome to %(org)s.", org=org.name_zh), "success")
         return redirect(url_for("organisations.mine"), 303)
-    return render_template("organisations/invitation.html", org=org, email=email, form=form, **_labels())
+    return render_template("organisations/invitation.html", org=invitation.organisation, email=invitation.email,
+                           form=form, **_labels())
+
+
+@bp.post("/organisations/invitations/<int:invitation_id>/withdraw")
+@login_required
+def withdraw_invitation(invitation_id: int) -> Any:
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or not DecideForm().validate_on_submit():
+        abort(404)
+    service.revoke_invitation(current_user, invitation)
+    db.session.commit()
+    flash(_("The invitation to %(email)s is withdrawn; its link no longer works.", email=invitation.email), "info")
+    return _back(invitation.organisation)
 
 
 # --- administrators ----------------------------------------------------------------------------

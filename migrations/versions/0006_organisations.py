@@ -1,6 +1,6 @@
 """organisations and account basics
 
-`organisation` (USCC, kind, city, verification) and `org_join_request`; a user's membership
+`organisation` (USCC, kind, city, verification), `org_join_request` and `org_invitation`; a user's membership
 (`user_account.organisation_id`, `org_role`), `email_verified_at` and `session_version`;
 `platform.owner_org_id` and `voucher_account.organisation_id` replace the free-text names.
 
@@ -51,6 +51,21 @@ def upgrade():
     )
     with op.batch_alter_table('organisation', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_organisation_state'), ['state'], unique=False)
+
+    op.create_table('org_invitation',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('invited_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', booking.models.types.UTCDateTime(), nullable=False),
+    sa.Column('accepted_at', booking.models.types.UTCDateTime(), nullable=True),
+    sa.Column('revoked_at', booking.models.types.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['invited_by_id'], ['user_account.id'], name=op.f('fk_org_invitation_invited_by_id_user_account'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_org_invitation_organisation_id_organisation'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_org_invitation'))
+    )
+    with op.batch_alter_table('org_invitation', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_org_invitation_organisation_id'), ['organisation_id'], unique=False)
 
     op.create_table('org_join_request',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -165,4 +180,5 @@ def downgrade():
         batch_op.drop_column('org_role')
         batch_op.drop_column('organisation_id')
     op.drop_table('org_join_request')
+    op.drop_table('org_invitation')
     op.drop_table('organisation')
