@@ -680,7 +680,7 @@ def _prepare_folder(path: Path) -> Path:
         except OSError as exc:
             raise NotAnIndexFolder(path, f"it cannot be read: {exc.strerror}") from None
         if entries:
-            shown = ", ".join(entries[:3]) + (", ..." if len(entries) > 3 else "")
+            shown = ", ".join(entries[:3]) + (f" and {len(entries) - 3} more" if len(entries) > 3 else "")
             raise NotAnIndexFolder(path, f"it holds other files: {shown}")
         _write_folder_marker(root)
         (root / GENERATIONS).mkdir(exist_ok=True)

@@ -78,10 +78,13 @@ def import_command(file: str, full: bool, errors_file: TextIO | None, show: int,
 def _sync_search_index() -> None:
     """Index what the import changed at once: in bulk (a rebuild) when it changed a lot."""
     from ..searching.cli import index_progress
-    from ..searching.service import sync_index
+    from ..searching.service import SearchUnavailable, sync_index
 
-    with index_progress() as progress:
-        outcome = sync_index(progress=progress)
+    try:
+        with index_progress() as progress:
+            outcome = sync_index(progress=progress)
+    except SearchUnavailable as exc:
+        raise click.ClickException(f"imported, but the search index was not updated: {exc.detail}") from None
     click.echo(f"search index {outcome}")
 
 

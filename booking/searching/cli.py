@@ -38,10 +38,13 @@ def index_group() -> None:
 @with_appcontext
 def rebuild() -> None:
     """Rebuild the search index from the database (into a new folder, then swapped in)."""
-    from .service import rebuild_index
+    from .service import SearchUnavailable, rebuild_index
 
-    with index_progress() as progress:
-        count = rebuild_index(progress=progress)
+    try:
+        with index_progress() as progress:
+            count = rebuild_index(progress=progress)
+    except SearchUnavailable as exc:
+        raise click.ClickException(exc.detail) from None
     click.echo(f"indexed {count} resources")
 
 
@@ -49,10 +52,13 @@ def rebuild() -> None:
 @with_appcontext
 def sync() -> None:
     """Apply pending changes; rebuild when the index is missing, damaged or outdated."""
-    from .service import sync_index
+    from .service import SearchUnavailable, sync_index
 
-    with index_progress() as progress:
-        outcome = sync_index(progress=progress)
+    try:
+        with index_progress() as progress:
+            outcome = sync_index(progress=progress)
+    except SearchUnavailable as exc:
+        raise click.ClickException(exc.detail) from None
     click.echo(f"search index {outcome}")
 
 
@@ -68,12 +74,14 @@ def search_command(query: str, kind: str | None, platform: str | None, city: str
                    as_json: bool) -> None:
     """Search from the shell."""
     from .params import parse_search_args
-    from .service import search_resources
+    from .service import SearchUnavailable, search_resources
 
     args = MultiDict({k: v for k, v in {"q": query, "kind": kind, "platform": platform, "city": city,
                                          "per_page": str(limit)}.items() if v})
     try:
         result = search_resources(parse_search_args(args))
+    except SearchUnavailable as exc:
+        raise click.ClickException(exc.detail) from None
     except DomainError as exc:
         raise click.ClickException(exc.message) from None
     if as_json:

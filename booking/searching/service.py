@@ -10,12 +10,14 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from flask import current_app
+from flask import current_app, has_request_context
 from sqlalchemy import delete, func, select
 
 import search
-from search import open_index
+from search import NotAnIndexFolder, open_index
 
+from ..engine.text import _
+from ..errors import DomainError
 from ..extensions import db
 from ..models import IndexOutbox, Resource
 from .params import SearchParams
@@ -27,13 +29,45 @@ REBUILD_THRESHOLD = 20_000
 _lock = threading.Lock()
 
 
+class SearchUnavailable(DomainError):
+    """The search index cannot be used as configured: ONESTOP_INDEX_DIR names a folder holding other
+    files (the instance folder, say), which the index refuses to touch.  `message` is for visitors
+    (503, no server paths); `detail` names the folder and what to do, for the log and the CLI."""
+
+    code = "search_unavailable"
+    status = 503
+
+    def __init__(self, message: str, detail: str) -> None:
+        super().__init__(message)
+        self.detail = detail
+
+    def __str__(self) -> str:  # logs and tracebacks (the scheduler's job log) say what to fix
+        return self.detail
+
+
+def _unavailable(exc: NotAnIndexFolder) -> SearchUnavailable:
+    detail = (f"the search index folder {exc.path} (ONESTOP_INDEX_DIR) is not a OneStop index: {exc.why}. "
+              f"Nothing in it was changed. Set ONESTOP_INDEX_DIR to an empty or new folder, then run "
+              f"`onestop index rebuild`.")
+    return SearchUnavailable(_("Search is unavailable at the moment: the search index is not set up correctly. "
+                               "Please try again later, or tell the site's administrators."), detail)
+
+
 def get_index() -> Any:
-    """This process's handle on the index (opened once; searchers refresh before each search)."""
+    """This process's handle on the index (opened once; searchers refresh before each search).
+
+    Raises SearchUnavailable when the configured folder is not an index (it is left untouched)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     with _lock:
         index = app.extensions.get("onestop_index")
         if index is None:
-            index = open_index(app.config["ONESTOP_INDEX_DIR"])
+            try:
+                index = open_index(app.config["ONESTOP_INDEX_DIR"])
+            except NotAnIndexFolder as exc:
+                error = _unavailable(exc)
+                if has_request_context():  # the CLI prints it; a visitor sees no path: log it
+                    log.error("search unavailable: %s", error.detail)
+                raise error from None
             app.extensions["onestop_index"] = index
     return index
 
@@ -61,7 +95,11 @@ def rebuild_index(progress: Callable[[int], None] | None = None) -> int:
     """Build a fresh index from the database beside the old one and swap it in."""
     total = db.session.scalar(select(func.count()).select_from(Resource).where(Resource.status == "active")) or 0
     high_water = db.session.scalar(select(func.max(IndexOutbox.id))) or 0
-    search.rebuild(current_app.config["ONESTOP_INDEX_DIR"], active_resource_docs(), total=total, progress=progress)
+    try:
+        search.rebuild(current_app.config["ONESTOP_INDEX_DIR"], active_resource_docs(), total=total,
+                       progress=progress)
+    except NotAnIndexFolder as exc:
+        raise _unavailable(exc) from None
     # Changes queued before the rebuild started are in it; later ones stay for the indexer.
     db.session.execute(delete(IndexOutbox).where(IndexOutbox.id <= high_water))
     db.session.commit()

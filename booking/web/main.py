@@ -45,17 +45,23 @@ def resource(resource_id: int) -> Any:
 
 @bp.get("/search")
 def search() -> Any:
-    from ..errors import DomainError
-    from ..searching.params import SearchParams, parse_search_args
-    from ..searching.service import search_resources
+    from ..searching.params import BadSearchParameters, SearchParams, parse_search_args
+    from ..searching.service import SearchUnavailable, search_resources
 
+    error = window_error = None
     try:
         params = parse_search_args(_with_local_window(request.args))
-    except DomainError as exc:
-        params, error = SearchParams(q=(request.args.get("q") or "")[:200]), exc.message
-    else:
-        error = None
-    result = search_resources(params)
+    except BadSearchParameters as exc:
+        if exc.details.get("field") in WINDOW_FIELDS:
+            # a mistake in the free-time form: say so beside it, and keep the words and filters
+            window_error = exc.message
+            params, error = _params_without_window(request.args)
+        else:
+            params, error = SearchParams(q=(request.args.get("q") or "")[:200]), exc.message
+    try:
+        result = search_resources(params)
+    except SearchUnavailable as exc:
+        return render_template("error.html", code=503, message=exc.message), 503
     platforms = {p.code: p for p in db.session.scalars(select(Platform))}
 
     english_cities = {p.city_zh: p.city_en for p in platforms.values() if p.city_zh and p.city_en}
@@ -67,20 +73,43 @@ def search() -> Any:
     def city_name(city: str) -> str:
         return english_cities.get(city, city) if lang() == "en" else city
 
-    return render_template("search.html", params=params, result=result, error=error, platform_name=platform_name,
-                           city_name=city_name, kind_label=kind_label)
+    return render_template("search.html", params=params, result=result, error=error, window_error=window_error,
+                           platform_name=platform_name, city_name=city_name, kind_label=kind_label,
+                           pages=max(1, -(-result.total // params.per_page)),
+                           today=datetime.now(ZoneInfo(current_app.config["ONESTOP_DEFAULT_TIMEZONE"])).date().isoformat())
+
+
+#: The query parameters of the free-time filter (the page's form, and the API's names).
+WINDOW_FIELDS = ("date", "start", "end", "available_from", "available_to")
+
+
+def _params_without_window(args: MultiDict[str, str]) -> tuple[Any, str | None]:
+    """The search without its free-time filter (and the error of the rest, if any)."""
+    from ..errors import DomainError
+    from ..searching.params import SearchParams, parse_search_args
+
+    rest = MultiDict([(k, v) for k, v in args.items(multi=True) if k not in WINDOW_FIELDS])
+    try:
+        return parse_search_args(rest), None
+    except DomainError as exc:
+        return SearchParams(q=(args.get("q") or "")[:200]), exc.message
 
 
 def _with_local_window(args: MultiDict[str, str]) -> MultiDict[str, str]:
     """The page's "free on day D from S to E" fields, as the API's available_from/available_to."""
+    from ..engine.text import _
+    from ..searching.params import BadSearchParameters
+
     day, start, end = args.get("date"), args.get("start"), args.get("end")
-    if not (day and start and end):
+    if not (day or start or end):
         return args
+    if not (day and start and end):
+        raise BadSearchParameters(_("Choose a day, a start and an end time."), field="date")
     zone = ZoneInfo(current_app.config["ONESTOP_DEFAULT_TIMEZONE"])
     result = MultiDict(args)
     try:
         result["available_from"] = datetime.fromisoformat(f"{day}T{start}").replace(tzinfo=zone).isoformat()
         result["available_to"] = datetime.fromisoformat(f"{day}T{end}").replace(tzinfo=zone).isoformat()
     except ValueError:
-        result["available_from"] = "invalid"
+        raise BadSearchParameters(_("Give the day as 2027-03-02 and the times as 09:00."), field="date") from None
     return result
