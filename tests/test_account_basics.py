@@ -427,6 +427,8 @@ def test_openapi_describes_the_token_routes(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     assert set(spec["paths"]["/tokens"]) == {"post", "get", "delete"}
     assert set(spec["paths"]["/tokens/{token_id}"]["delete"]["responses"]) >= {"204", "404"}
+    for path in ("/reservations", "/orders"):
+        assert "email_unverified" in spec["paths"][path]["post"]["responses"]["403"]["description"]
 
 
 # --- log-in throttling --------------------------------------------------------------------------------

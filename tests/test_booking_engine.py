@@ -83,7 +83,7 @@ def test_round_the_clock_hours_join_across_midnight(make_platform, make_resource
 def make_user_for(resource):
     from booking.accounts.service import create_user
 
-    user = create_user(f"night{resource.id}@example.com", "correct horse battery")
+    user = create_user(f"night{resource.id}@example.com", "correct horse battery", verified=True)
     db.session.commit()
     return user
 

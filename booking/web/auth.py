@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy.exc import IntegrityError
 
 from ..accounts import service
 from ..accounts.forms import AccountForm, ForgotPasswordForm, LoginForm, PasswordForm, RegisterForm, ResetPasswordForm
@@ -106,7 +107,10 @@ def register() -> Any:
             db.session.rollback()
             _field_errors(form, exc)
         else:
-            db.session.commit()
+            try:
+                db.session.commit()
+            except IntegrityError:  # the same address registered a moment ago: the same answer again
+                db.session.rollback()
             # The same answer whether the address was new or had an account (its owner got a mail).
             session["lang"] = form.language.data
             flash(_("Thank you! We sent a mail to %(email)s: open the link in it to confirm your address "

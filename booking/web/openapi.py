@@ -225,6 +225,11 @@ def build_spec() -> dict[str, Any]:
 
     for path, operations in token_paths(_ref, _json, _error, _path_id, AUTH).items():
         paths.setdefault(path, {}).update(operations)
+    for path in ("/reservations", "/orders"):  # booking and ordering need a confirmed e-mail address
+        responses = paths[path]["post"]["responses"]
+        before = responses.get("403", {}).get("description")
+        responses["403"] = _error("; or ".join(filter(None, (before, "the caller's e-mail address is not "
+                                                            "confirmed yet (error email_unverified)"))))
     paths["/openapi.json"] = {"get": {"summary": "This description", "operationId": "getOpenApi",
                                       "responses": {"200": {"description": "OpenAPI 3 document"}}}}
     return {
