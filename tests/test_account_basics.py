@@ -682,3 +682,13 @@ def test_no_page_carries_inline_script(app, make_platform, make_resource, make_u
 def test_inline_script_detector_finds_what_it_should():
     assert inline_scripts('<script>alert(1)</script><a onclick="x()">') == ["<script> without src", "<a onclick=…>"]
     assert inline_scripts('<script src="/static/app.js" defer></script><select data-autosubmit>') == []
+
+
+def test_proxy_count_setting():
+    from booking.config import ConfigError, load_config
+
+    assert load_config({})["ONESTOP_PROXY_COUNT"] == 0  # by default nobody's X-Forwarded-For is believed
+    assert load_config({"ONESTOP_PROXY_COUNT": "2"})["ONESTOP_PROXY_COUNT"] == 2
+    for junk in ("-1", "one", "99"):
+        with pytest.raises(ConfigError, match="ONESTOP_PROXY_COUNT"):
+            load_config({"ONESTOP_PROXY_COUNT": junk})
