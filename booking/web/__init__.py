@@ -15,6 +15,11 @@ def wants_json() -> bool:
 
 
 def register_web(app: Flask) -> None:
+    # Before any rule is added: `<int:...>` ids above the databases' integer range match no route (404).
+    from .validate import BoundedIntegerConverter
+
+    app.url_map.converters["int"] = BoundedIntegerConverter
+
     from ..extensions import db, login_manager
     from ..models import User
     from . import admin, api, auth, bookings, calendar, main, orders, organisations, services, staff, statements
@@ -42,6 +47,8 @@ def register_web(app: Flask) -> None:
         db.session.rollback()
         if wants_json():
             return jsonify(error=exc.code, message=exc.message, **exc.details), exc.status
+        if exc.status == 403:  # a refusal (e.g. staff of another platform) is an answer, not a detour
+            return render_template("error.html", code=403, reason=exc.message), 403
         flash(exc.message, "error")
         return redirect(request.referrer or "/"), 303
 
@@ -53,9 +60,11 @@ def register_web(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:
+        # The exception's own headers (Allow of a 405, Retry-After of a 429, WWW-Authenticate) stay.
+        headers = [(name, value) for name, value in exc.get_headers() if name.lower() != "content-type"]
         if wants_json():
-            return jsonify(error=exc.name.lower().replace(" ", "_"), message=exc.description), exc.code
-        return render_template("error.html", code=exc.code, message=exc.description), exc.code
+            return jsonify(error=exc.name.lower().replace(" ", "_"), message=exc.description), exc.code, headers
+        return render_template("error.html", code=exc.code, message=exc.description), exc.code, headers
 
     @app.teardown_request
     def rollback_unfinished(exc: BaseException | None) -> None:

@@ -25,6 +25,7 @@ from ..models import Order, OrderFile, Resource
 from ..orders import service
 from ..orders.files import MAX_FILE_BYTES, Upload, file_path
 from .api import api_user, bp, json_body
+from .validate import valid_id
 
 MAX_LIST = 500
 ORDER_FIELDS = ("resource_id", "samples", "sample_description", "standard", "needed_by", "notes", "attachment")
@@ -105,10 +106,8 @@ def create_order() -> Any:
     if unknown:
         raise InvalidInput(_("Unknown fields: %(names)s.", names=", ".join(unknown)[:200]),
                            fields={name[:50]: _("unknown field") for name in unknown[:20]})
-    resource_id = body.get("resource_id")
-    if isinstance(resource_id, bool) or not isinstance(resource_id, int):
-        raise InvalidInput(_("resource_id must be a whole number."), fields={"resource_id": _("required")})
-    resource = db.session.get(Resource, resource_id) if 0 < resource_id < 2**31 else None
+    resource_id = valid_id(body.get("resource_id"), "resource_id")
+    resource = db.session.get(Resource, resource_id)
     if resource is None:
         raise NotFound(_("There is no resource %(id)s.", id=resource_id))
     attachment = _upload(body.get("attachment"), "attachment")

@@ -23,6 +23,7 @@ from ..errors import DomainError, InvalidInput, NotFound
 from ..extensions import db
 from ..models import Reservation, Resource, User, utcnow
 from .api import api_user, bp, json_body
+from .validate import valid_id
 
 MAX_RANGE_DAYS = 62
 MAX_LIST = 1000
@@ -77,18 +78,18 @@ def query_range(tz: str | None, *, default_days: int | None = 7) -> tuple[dateti
     return start, end
 
 
-def query_int(name: str) -> int | None:
+def query_id(name: str) -> int | None:
+    """An id from the query string (400 like the other query parameters), or None when absent."""
     value = request.args.get(name)
     if value is None or value == "":
         return None
-    if not value.isdigit() or len(value) > 12:
-        raise BadQuery(_("%(name)s must be a whole number.", name=name), fields={name: _("a whole number")})
-    return int(value)
+    return valid_id(value, name, error=BadQuery, text=True)
 
 
 def load_resource(resource_id: Any, *, body: bool = False) -> Resource:
-    if body and (not isinstance(resource_id, int) or isinstance(resource_id, bool)):
-        raise InvalidInput(_("resource_id must be a resource's number."), fields={"resource_id": _("a whole number")})
+    """A resource by id: from a path (already bounded by the route: 404) or a JSON body (422)."""
+    if body:
+        resource_id = valid_id(resource_id, "resource_id")
     resource = db.session.get(Resource, resource_id)
     if resource is None:
         if body:
@@ -219,7 +220,7 @@ def list_reservations_api() -> Any:
     mine = request.args.get("mine", "")
     if mine not in ("", "0", "1", "true", "false"):
         raise BadQuery(_("mine must be 1 or 0."), fields={"mine": "1 or 0"})
-    resource_id = query_int("resource_id")
+    resource_id = query_id("resource_id")
     start, end = query_range(None, default_days=None)
     status = request.args.get("status")
     if status is not None and status not in ("pending", "confirmed", "rejected", "cancelled", "completed", "no_show"):
