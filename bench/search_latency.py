@@ -77,7 +77,8 @@ def read_docs(path: Path):
 
 
 def folder_size(path: Path) -> int:
-    real = Path(os.path.realpath(path))
+    """The size of the generation in use (the index folder also keeps the previous one)."""
+    real = Path(os.path.realpath(path / "current" if (path / "current").exists() else path))
     return sum(p.stat().st_size for p in real.rglob("*") if p.is_file())
 
 
