@@ -104,6 +104,10 @@ def test_a_typed_name_gets_nothing_the_organisation_has(client, auth, world):
         "use_voucher": True})
     assert refused.status_code == 409 and refused.get_json().get("reason") == "voucher_balance"
     assert balance_of(world.qubit) == Decimal("1000.00")
+    booked = client.post("/api/v1/reservations", headers=headers, json={
+        "resource_id": world.resource.id, "start": start.isoformat(), "end": end.isoformat(), "purpose": "x"})
+    assert booked.status_code == 201 and booked.get_json()["fee"]["rate_kind"] == "external"
+    assert booked.get_json()["fee"]["rate"] == 80.0
 
 
 def test_a_member_spends_the_organisations_vouchers_at_the_startup_rate(client, auth, world):
