@@ -459,3 +459,19 @@ def test_command_line_organisations(app, world, make_platform):
                          input="a long enough passphrase 42\n")
     assert user.exit_code == 0, user.output
     assert db.session.scalar(sa.select(User.organisation_id).where(User.email == "cli@lab.example")) == org.id
+
+
+def test_the_admin_chooses_a_platforms_owner_from_verified_organisations(client, auth, world, make_org):
+    pending = make_org(name="待核实大学", kind="university", verified=False)
+    auth.login(world.admin.email)
+    path = f"/admin/platforms/{world.platform.id}"
+    page = client.get(path + "?lang=en").get_data(as_text=True)
+    assert "宁川大学" in page and "待核实大学" not in page  # only verified organisations are offered
+    form = {"csrf_token": csrf_token(client, path), "code": world.platform.code, "name_zh": world.platform.name_zh,
+            "city_zh": "南京", "kind": "university_lab", "timezone": "Asia/Shanghai", "approval_expiry_hours": "48"}
+    assert client.post(path, data={**form, "owning_org": str(pending.id)}).status_code == 422
+    assert client.post(path, data={**form, "owning_org": str(world.qubit.id)}).status_code == 302
+    db.session.expire_all()
+    assert world.platform.owner_org_id == world.qubit.id
+    assert rate_for(world.member, world.resource).kind == "internal"
+    assert rate_for(world.professor, world.resource).kind == "external"

@@ -42,7 +42,8 @@ class PlatformForm(FlaskForm):
     approval_expiry_hours = IntegerField(
         _l("Undecided bookings expire after (hours)"), validators=[NumberRange(1, 24 * 30)], default=48
     )
-    owner_org_id = SelectField(_l("Owning organisation (its members pay the internal rate)"), choices=[],
+    # Not named like the model attribute, so the platform object never pre-fills it with None.
+    owning_org = SelectField(_l("Owning organisation (its members pay the internal rate)"), choices=[], default="",
                                validate_choice=True)
 
 
@@ -87,16 +88,15 @@ def edit_platform(platform_id: int | None = None) -> Any:
     platform = db.session.get(Platform, platform_id) if platform_id else Platform()
     if platform is None:
         return render_template("error.html", code=404, message=_("No such platform.")), 404
-    form = PlatformForm(obj=platform, data={"owner_org_id": str(platform.owner_org_id or "")}
-                        if request.method == "GET" else None)
-    form.owner_org_id.choices = organisation_choices()
+    form = PlatformForm(obj=platform, owning_org=str(platform.owner_org_id or ""))
+    form.owning_org.choices = organisation_choices()
     if form.validate_on_submit():
         clash = db.session.scalar(select(Platform).where(Platform.code == form.code.data, Platform.id != (platform.id or 0)))
         if clash:
             form.code.errors.append(_("Another platform already has this code."))
         else:
-            owner = form.owner_org_id.data
-            del form.owner_org_id
+            owner = form.owning_org.data
+            del form.owning_org
             form.populate_obj(platform)
             platform.owner_org_id = int(owner) if owner else None
             db.session.add(platform)
