@@ -10,9 +10,6 @@ fulfilled; the others get nothing more.
 from __future__ import annotations
 
 from datetime import datetime
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.utils import format_datetime
 from typing import Any
 
 from flask import current_app, render_template
@@ -23,7 +20,7 @@ from werkzeug.routing import BuildError
 from ..errors import Forbidden, InvalidInput, NotFound
 from ..extensions import db
 from ..models import OutgoingMail, Reservation, Resource, User, WaitlistEntry, utcnow
-from ..notify.messages import POLICY, Rendered, absolute_url, format_span, lang_of, sender_address
+from ..notify.messages import Rendered, absolute_url, compose_message, format_span, lang_of
 from .text import _
 
 
@@ -151,15 +148,5 @@ def render_services_mail(template: str, *, lang: str, to_email: str, to_name: st
     with force_locale(lang):
         text = render_template(f"services/email/{template}.txt", **values)
         html = render_template(f"services/email/{template}.html", **values)
-    from_header, envelope_sender = sender_address()
-    msg = EmailMessage(policy=POLICY)
-    msg["Subject"] = context["subject"]
-    msg["From"] = from_header
-    msg["To"] = Address(display_name=" ".join((to_name or "").split()), addr_spec=to_email)
-    msg["Date"] = format_datetime(now)
-    msg["Message-ID"] = message_id
-    msg["Auto-Submitted"] = "auto-generated"
-    msg.set_content(text.strip() + "\n")
-    msg.add_alternative(html, subtype="html")
-    msg["Content-Language"] = "zh-CN" if lang == "zh" else "en"
-    return Rendered(message=msg, subject=context["subject"], sender=envelope_sender, recipient=to_email)
+    return compose_message(subject=context["subject"], text=text, html=html, to_email=to_email, to_name=to_name,
+                           message_id=message_id, lang=lang, date=now)

@@ -209,5 +209,22 @@ def render_message(kind: str, *, lang: str, to_email: str, to_name: str, message
     return Rendered(message=msg, subject=subject, sender=envelope_sender, recipient=to_email)
 
 
+def compose_message(*, subject: str, text: str, html: str, to_email: str, to_name: str, message_id: str,
+                    lang: str, date: datetime) -> Rendered:
+    """One multipart (text + HTML) message with the headers every OneStop mail carries."""
+    from_header, envelope_sender = sender_address()
+    msg = EmailMessage(policy=POLICY)
+    msg["Subject"] = subject
+    msg["From"] = from_header
+    msg["To"] = Address(display_name=" ".join((to_name or "").split()), addr_spec=to_email)
+    msg["Date"] = format_datetime(date)
+    msg["Message-ID"] = message_id
+    msg["Auto-Submitted"] = "auto-generated"
+    msg.set_content(text.strip() + "\n")
+    msg.add_alternative(html, subtype="html")
+    msg["Content-Language"] = "zh-CN" if lang == "zh" else "en"  # after set_content, which drops Content-*
+    return Rendered(message=msg, subject=subject, sender=envelope_sender, recipient=to_email)
+
+
 def timedelta_seconds(value: timedelta) -> int:
     return int(value.total_seconds())

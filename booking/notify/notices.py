@@ -8,9 +8,6 @@ gets `subject`, `home` and `recipient_name`.
 from __future__ import annotations
 
 from datetime import datetime
-from email.message import EmailMessage
-from email.headerregistry import Address
-from email.utils import format_datetime
 from typing import Any, Callable
 
 from flask import render_template
@@ -18,7 +15,7 @@ from flask_babel import force_locale
 
 from ..extensions import db
 from ..models import OutgoingMail, utcnow
-from .messages import POLICY, absolute_url, lang_of, sender_address
+from .messages import absolute_url, compose_message, lang_of
 
 
 def queue_notice(template: str, *, to_email: str, to_name: str, language: str | None,
@@ -34,20 +31,11 @@ def queue_notice(template: str, *, to_email: str, to_name: str, language: str | 
                       recipient_name=to_name or to_email)
         text = render_template(f"account/email/{template}.txt", **values)
         html = render_template(f"account/email/{template}.html", **values)
-    from_header, _envelope = sender_address()
     message_id = f"<{template}-{key}@onestop>"
-    msg = EmailMessage(policy=POLICY)
-    msg["Subject"] = title
-    msg["From"] = from_header
-    msg["To"] = Address(display_name=" ".join((to_name or "").split()), addr_spec=to_email)
-    msg["Date"] = format_datetime(now)
-    msg["Message-ID"] = message_id
-    msg["Auto-Submitted"] = "auto-generated"
-    msg.set_content(text.strip() + "\n")
-    msg.add_alternative(html, subtype="html")
-    msg["Content-Language"] = "zh-CN" if lang == "zh" else "en"
+    rendered = compose_message(subject=title, text=text, html=html, to_email=to_email, to_name=to_name,
+                               message_id=message_id, lang=lang, date=now)
     mail = OutgoingMail(kind=template[:32], reservation_id=None, event_id=None, recipient=to_email,
-                        subject=title[:300], message_id=message_id[:200], raw=msg.as_bytes().decode("ascii"),
+                        subject=title[:300], message_id=message_id[:200], raw=rendered.as_bytes().decode("ascii"),
                         status="pending", attempts=0, next_attempt_at=now, last_error="", created_at=now)
     db.session.add(mail)
     db.session.flush()
