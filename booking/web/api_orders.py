@@ -25,7 +25,7 @@ from ..models import Order, OrderFile, Resource
 from ..orders import service
 from ..orders.files import MAX_FILE_BYTES, Upload, file_path
 from .api import api_user, bp, json_body
-from .validate import valid_id
+from .validate import MAX_ID, valid_id
 
 MAX_LIST = 500
 ORDER_FIELDS = ("resource_id", "samples", "sample_description", "standard", "needed_by", "notes", "attachment")
@@ -179,13 +179,16 @@ def openapi_spec(ref: Any, json_: Any, error: Any, path_id: Any, query: Any,
     time_ = {"type": "string", "format": "date-time"}
     file_ = {"type": "object", "required": ["filename", "content_base64"], "properties": {
         "filename": {"type": "string", "example": "report.pdf"},
-        "content_base64": {"type": "string", "description": "at most 10 MB once decoded; pdf, png, jpg, xlsx, "
-                                                            "docx, csv or txt (extension and content checked)"}}}
+        "content_base64": {"type": "string", "format": "byte",
+                           "pattern": "^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$",
+                           "description": "at most 10 MB once decoded; pdf, png, jpg, xlsx, "
+                                          "docx, csv or txt (extension and content checked)"}}}
     statuses = list(service.STATUS_LABELS)
+    note = {"type": "string", "nullable": True, "description": "null or left out: none"}
     schemas = {
         "OrderFileUpload": file_,
         "NewOrder": {"type": "object", "required": ["resource_id", "samples", "sample_description"], "properties": {
-            "resource_id": {"type": "integer"},
+            "resource_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
             "samples": {"type": "integer", "minimum": 1, "maximum": service.MAX_SAMPLES},
             "sample_description": {"type": "string", "maxLength": service.LIMITS["sample_description"]},
             "standard": {"type": "string", "maxLength": service.LIMITS["standard"]},
@@ -226,8 +229,9 @@ def openapi_spec(ref: Any, json_: Any, error: Any, path_id: Any, query: Any,
         "/orders": {
             "get": {"summary": "Orders the caller may see (own; staff: their platform's; admins: all)",
                     "operationId": "listOrders", "security": auth, "parameters": [
-                        query("status", "one status", {"type": "string", "enum": statuses}),
-                        query("mine", "1: only the caller's own", {"type": "string", "enum": ["0", "1"]})],
+                        query("status", "one status (empty: any)", {"type": "string", "enum": statuses + [""]}),
+                        query("mine", "1: only the caller's own (0 or empty: all the caller may see)",
+                              {"type": "string", "enum": ["0", "1", ""]})],
                     "responses": {"200": json_({"type": "array", "items": ref("Order")}, "newest first"),
                                   "400": error("unknown status"), "401": error("not logged in")}},
             "post": {"summary": "Order a testing service (an orderable resource)", "operationId": "createOrder",
@@ -252,11 +256,11 @@ def openapi_spec(ref: Any, json_: Any, error: Any, path_id: Any, query: Any,
         "quote": {"type": "object", "required": ["price", "promised_date"], "properties": {
             "price": {"oneOf": [{"type": "number", "minimum": 0}, {"type": "string", "example": "1800.00"}],
                       "description": "CNY, at most two decimals"},
-            "promised_date": day, "note": {"type": "string"}}},
+            "promised_date": day, "note": note}},
         "issue": {"type": "object", "required": ["report"], "properties": {
-            "report": ref("OrderFileUpload"), "note": {"type": "string"}}},
+            "report": ref("OrderFileUpload"), "note": note}},
         "cancel": {"type": "object", "properties": {"reason": {
-            "type": "string", "description": "required when platform staff cancel"}}},
+            "type": "string", "nullable": True, "description": "required when platform staff cancel"}}},
     }
     summaries = {
         "quote": "Staff: set the price and the promised date (submitted, or quoted again)",
@@ -266,7 +270,7 @@ def openapi_spec(ref: Any, json_: Any, error: Any, path_id: Any, query: Any,
         "cancel": "Cancel: the orderer until the samples are received; staff until the report, with a reason",
     }
     for action in service.ACTIONS:
-        schema = bodies.get(action, {"type": "object", "properties": {"note": {"type": "string"}}})
+        schema = bodies.get(action, {"type": "object", "properties": {"note": note}})
         paths[f"/orders/{{order_id}}/{action}"] = {"post": {
             "summary": summaries[action], "operationId": f"{action}Order", "security": auth,
             "parameters": [order_id],

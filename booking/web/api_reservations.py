@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 
 from ..engine import find_free_slots
 from ..engine.calendars import zone
+from ..engine.errors import InvalidRecurrence
 from ..engine.recurrence import cancel_rest_of_series, create_series, parse_recurrence
 from ..engine.reservations import (
     approve_reservation, cancel_reservation, create_reservation, get_reservation, reject_reservation,
@@ -108,6 +109,18 @@ def optional_text(body: dict[str, Any], name: str, limit: int = 2000) -> str:
     return value
 
 
+def recurrence_shape(value: Any) -> Any:
+    """Refuse what JSON can send but the engine's parser compares without expecting it (a list or an
+    object for `freq`, a number for `weekdays`): a 422 like any other bad recurrence, not a TypeError."""
+    if isinstance(value, dict):
+        if not isinstance(value.get("freq"), (str, type(None))):
+            raise InvalidRecurrence(_("Repeat daily, weekly or monthly."))
+        weekdays = value.get("weekdays")
+        if weekdays is not None and not isinstance(weekdays, list):
+            raise InvalidRecurrence(_("Unknown weekday: %(day)s.", day=str(weekdays)[:40]))
+    return value
+
+
 def optional_body() -> dict[str, Any]:
     """The JSON object of a request whose body may be left out (cancel, approve, reject)."""
     return json_body() if request.data else {}
@@ -194,7 +207,7 @@ def create_reservation_api() -> Any:
         raise InvalidInput(_("Give the start and end as ISO 8601 times with an offset."), fields=errors)
     purpose = optional_text(body, "purpose")
     if body.get("recurrence") is not None:
-        rec = parse_recurrence(body["recurrence"])
+        rec = parse_recurrence(recurrence_shape(body["recurrence"]))
         skip = body.get("skip_conflicts", False)
         if not isinstance(skip, bool):
             raise InvalidInput(_("skip_conflicts must be true or false."), fields={"skip_conflicts": _("true or false")})

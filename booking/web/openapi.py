@@ -6,6 +6,8 @@ from typing import Any
 from flask import url_for
 
 from .api import bp
+from ..searching.params import MAX_PAGE, MAX_PER_PAGE, SORTS
+from .validate import MAX_ID
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -26,12 +28,17 @@ def _q(name: str, description: str, schema: dict[str, Any] | None = None, requir
 
 
 def _path_id(name: str) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+    """An id in a path: a larger number than the databases hold matches no route (404)."""
+    return {"name": name, "in": "path", "required": True, "schema": ID}
 
 
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+BOOL = {"type": "string", "enum": ["true", "false", "1", "0", "yes", "no", "on", "off"]}
+RESERVATION_STATUSES = ("pending", "confirmed", "rejected", "cancelled", "completed", "no_show")
 TIME = {"type": "string", "format": "date-time", "example": "2027-03-08T09:00:00+08:00"}
+REASON = {"type": "string", "maxLength": 2000, "nullable": True, "description": "null or left out: none"}
 REASON_BODY = {"required": False, "content": {"application/json": {"schema": {
-    "type": "object", "properties": {"reason": {"type": "string", "maxLength": 2000}}}}}}
+    "type": "object", "properties": {"reason": REASON}}}}}
 AUTH = [{"bearer": []}, {"session": []}]
 
 
@@ -75,9 +82,10 @@ def build_spec() -> dict[str, Any]:
             "weekdays": {"type": "array", "items": {"type": "string", "enum": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]}},
             "nth": {"type": "integer", "enum": [1, 2, 3, 4, -1], "description": "monthly: week of the month"},
             "count": {"type": "integer", "minimum": 1, "maximum": 100},
-            "until": {"type": "string", "format": "date"}}},
+            "until": {"type": "string", "format": "date"}},
+            "oneOf": [{"required": ["count"]}, {"required": ["until"]}]},
         "NewReservation": {"type": "object", "required": ["resource_id", "start", "end"], "properties": {
-            "resource_id": {"type": "integer"}, "start": TIME, "end": TIME,
+            "resource_id": ID, "start": TIME, "end": TIME,
             "purpose": {"type": "string", "maxLength": 2000},
             "recurrence": _ref("Recurrence"),
             "skip_conflicts": {"type": "boolean", "default": False},
@@ -87,7 +95,7 @@ def build_spec() -> dict[str, Any]:
         "Reservation": {"type": "object", "required": ["id", "status", "start", "end", "resource_id"], "properties": {
             "id": {"type": "integer"}, "resource_id": {"type": "integer"}, "resource_title": {"type": "string"},
             "platform": {"type": "string"}, "start": TIME, "end": TIME, "timezone": {"type": "string"},
-            "status": {"type": "string", "enum": ["pending", "confirmed", "rejected", "cancelled", "completed", "no_show"]},
+            "status": {"type": "string", "enum": list(RESERVATION_STATUSES)},
             "status_label": {"type": "string"}, "purpose": {"type": "string"},
             "series_id": {"type": "integer", "nullable": True},
             "decision_reason": {"type": "string", "nullable": True}, "created_at": TIME, "url": {"type": "string"},
@@ -122,9 +130,16 @@ def build_spec() -> dict[str, Any]:
                             "operationId": "search", "parameters": [
             _q("q", "query text, Chinese or English"), _q("kind", "resource kind"), _q("platform", "platform code"),
             _q("city", "city"), _q("available_from", "free from this time", TIME), _q("available_to", "free until this time", TIME),
-            _q("page", "page number", {"type": "integer", "minimum": 1}),
-            _q("per_page", "hits per page", {"type": "integer", "minimum": 1})],
-            "responses": {"200": _json(_ref("SearchResult"), "results"), "400": _error("bad parameters")}}},
+            _q("category", "category"), _q("max_price", "at most this price", {"type": "number", "minimum": 0}),
+            _q("bookable", "only bookable (true) or not (false)", BOOL), _q("orderable", "only orderable", BOOL),
+            _q("sort", "order of the hits", {"type": "string", "enum": list(SORTS)}),
+            _q("page", "page number", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}),
+            _q("per_page", "hits per page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE})],
+            "responses": {"200": _json(_ref("SearchResult"), "results"),
+                          "400": _error("bad parameters (error bad_request, field names the parameter), e.g. "
+                                        "available_to not after available_from, a free-time window in the past or "
+                                        "longer than 31 days"),
+                          "503": _error("the search index is unavailable (error search_unavailable)")}}},
         "/resources/{resource_id}": {"get": {"summary": "One resource", "operationId": "getResource",
             "parameters": [_path_id("resource_id")],
             "responses": {"200": _json(_ref("Resource"), "the resource"), "404": _error("no such resource")}}},
@@ -144,16 +159,19 @@ def build_spec() -> dict[str, Any]:
                 "type": "object", "required": ["email", "password"],
                 "properties": {"email": {"type": "string"}, "password": {"type": "string"}}}}}},
             "responses": {"201": _json({"type": "object", "properties": {"token": {"type": "string"}}}, "a token"),
-                          "401": _error("wrong e-mail or password"), "422": _error("missing fields")}}},
+                          "401": _error("wrong e-mail or password"), "422": _error("missing fields"),
+                          "429": _error("too many failed log-ins for this account or address (error throttled): "
+                                        "wait and try again")}}},
         "/me": {"get": {"summary": "The caller", "operationId": "getMe", "security": AUTH,
             "responses": {"200": _json(_ref("Me"), "the caller"), "401": _error("not logged in")}}},
         "/reservations": {
             "get": {"summary": "Reservations the caller may see (own; staff: their platform's)",
                     "operationId": "listReservations", "security": AUTH, "parameters": [
-                        _q("mine", "1: only the caller's own", {"type": "string", "enum": ["0", "1"]}),
-                        _q("resource_id", "one resource", {"type": "integer"}),
-                        _q("from", "ending after", TIME), _q("to", "starting before", TIME),
-                        _q("status", "one status", {"type": "string"})],
+                        _q("mine", "1 (or true): only the caller's own; 0, false or empty: all the caller may see",
+                           {"type": "string", "enum": ["0", "1", "true", "false", ""]}),
+                        _q("resource_id", "one resource", ID),
+                        _q("from", "ending after", TIME), _q("to", "starting before (after from, at most 62 days)", TIME),
+                        _q("status", "one status", {"type": "string", "enum": list(RESERVATION_STATUSES)})],
                     "responses": {"200": _json({"type": "array", "items": _ref("Reservation")}, "list, by start time"),
                         "400": _error("bad parameters"), "401": _error("not logged in")}},
             "post": {"summary": "Book a resource (optionally a recurring series)", "operationId": "createReservation",
@@ -178,9 +196,14 @@ def build_spec() -> dict[str, Any]:
         ("reject", "Reject a pending booking with a reason (staff of its platform)", {"409": _error("not pending")}),
     ):
         body = REASON_BODY
+        if action == "reject":
+            body = {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["reason"], "properties": {"reason": {
+                    "type": "string", "minLength": 1, "maxLength": 2000, "pattern": r"\S",
+                    "description": "told to the booker"}}}}}}
         if action == "cancel":
             body = {"required": False, "content": {"application/json": {"schema": {"type": "object", "properties": {
-                "reason": {"type": "string"}, "scope": {"type": "string", "enum": ["one", "rest"], "default": "one"}}}}}}
+                "reason": REASON, "scope": {"type": "string", "enum": ["one", "rest"], "default": "one"}}}}}}
         paths[f"/reservations/{{reservation_id}}/{action}"] = {"post": {
             "summary": summary, "operationId": f"{action}Reservation", "security": AUTH,
             "parameters": [_path_id("reservation_id")], "requestBody": body,
@@ -202,7 +225,7 @@ def build_spec() -> dict[str, Any]:
         "summary": "Wait for a taken time; mailed (in joining order) when it is freed", "operationId": "joinWaitlist",
         "security": AUTH, "requestBody": {"required": True, "content": {"application/json": {"schema": {
             "type": "object", "required": ["resource_id", "start", "end"],
-            "properties": {"resource_id": {"type": "integer"}, "start": TIME, "end": TIME}}}}},
+            "properties": {"resource_id": ID, "start": TIME, "end": TIME}}}}},
         "responses": {"201": _json({"type": "object", "properties": {
             "id": {"type": "integer"}, "resource_id": {"type": "integer"}, "start": TIME, "end": TIME,
             "status": {"type": "string"}}}, "on the waitlist"),
@@ -232,6 +255,7 @@ def build_spec() -> dict[str, Any]:
                                                             "confirmed yet (error email_unverified)"))))
     paths["/openapi.json"] = {"get": {"summary": "This description", "operationId": "getOpenApi",
                                       "responses": {"200": {"description": "OpenAPI 3 document"}}}}
+    _answers_of_every_operation(paths)
     return {
         "openapi": "3.0.3",
         "info": {"title": "OneStop API", "version": "1",
@@ -245,6 +269,23 @@ def build_spec() -> dict[str, Any]:
             "session": {"type": "apiKey", "in": "cookie", "name": "session",
                         "description": "the browser session; writes also need the X-CSRFToken header"}}},
     }
+
+
+def _answers_of_every_operation(paths: dict[str, Any]) -> None:
+    """Answers that come from the API's doorway rather than an operation's own logic (booking.web.api,
+    werkzeug), listed on every operation they can reach, so that a client sees every status it may get."""
+    for operations in paths.values():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            # identify(): a Bearer header is checked on every call, public ones included
+            responses.setdefault("401", _error("an unknown or expired bearer token (leave the header out to "
+                                               "call anonymously)"))
+            if method != "get" and {"session": []} in operation.get("security", []):
+                csrf = "a browser-session call without its X-CSRFToken header (error csrf)"
+                before = responses.get("400", {}).get("description")
+                responses["400"] = _error("; or ".join(filter(None, (before, csrf))))
+            if "requestBody" in operation:
+                responses.setdefault("413", _error("the request is larger than 20 MB"))
 
 
 @bp.get("/openapi.json")
