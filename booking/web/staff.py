@@ -271,7 +271,8 @@ def hours() -> Any:
     resource_id = request.values.get("resource_id", "")
     target: Platform | Resource = platform
     if resource_id:
-        resource = db.session.get(Resource, int(resource_id)) if resource_id.isdigit() else None
+        readable = resource_id.isascii() and resource_id.isdigit() and len(resource_id) < 10  # no overflow
+        resource = db.session.get(Resource, int(resource_id)) if readable else None
         if resource is None or resource.platform_id != platform.id:
             abort(404)
         target = resource
