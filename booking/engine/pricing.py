@@ -48,9 +48,10 @@ def money(value: Decimal | float | int) -> Decimal:
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def rate_kind(user: User, resource: Resource) -> str:
-    """internal, startup or external, by who the user is (see the module's docstring)."""
-    org = user.verified_organisation
+def rate_kind(user: User | None, resource: Resource) -> str:
+    """internal, startup or external, by who the user is (see the module's docstring); a visitor
+    who is not logged in (None) sees the external rate."""
+    org = user.verified_organisation if user is not None else None
     if org is None:
         return "external"
     if resource.platform.owner_org_id == org.id:
@@ -62,7 +63,7 @@ def rates_of(resource: Resource) -> dict[str, ResourceRate]:
     return {r.unit: r for r in db.session.scalars(select(ResourceRate).where(ResourceRate.resource_id == resource.id))}
 
 
-def rate_for(user: User, resource: Resource) -> Rate | None:
+def rate_for(user: User | None, resource: Resource) -> Rate | None:
     """The rate `user` pays for booking `resource`, or None when it has no price at all."""
     kind = rate_kind(user, resource)
     rows = rates_of(resource)
@@ -93,7 +94,7 @@ def fee_for(rate: Rate, start: datetime, end: datetime) -> Decimal:
     return money(rate.amount * units_used(rate.unit, max(end - start, timedelta(0))))
 
 
-def estimate(user: User, resource: Resource, start: datetime, end: datetime) -> tuple[Rate, Decimal] | None:
+def estimate(user: User | None, resource: Resource, start: datetime, end: datetime) -> tuple[Rate, Decimal] | None:
     """The rate and the fee estimate for booking [start, end), or None for a resource without a price."""
     rate = rate_for(user, resource)
     if rate is None:

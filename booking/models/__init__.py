@@ -8,6 +8,7 @@ from .order import ORDER_FILE_KINDS, ORDER_STATUSES, Order, OrderEvent, OrderFil
 from .organisation import JOIN_REQUEST_STATUSES, MEMBER_ROLES, ORG_KINDS, ORG_STATES, Invitation, JoinRequest, Organisation
 from .platform import PLATFORM_KINDS, Platform
 from .resource import KINDS, PRICE_UNITS, IndexOutbox, Resource
+from .searchlog import SEARCH_SOURCES, SearchLog
 from .services import (
     RATE_KINDS, RATE_UNITS, TRAINING_REQUEST_STATUSES, VOUCHER_ENTRY_KINDS, WAITLIST_STATUSES, BookingRestriction,
     Qualification, ResourceRate, TrainingRequest, VoucherAccount, VoucherEntry, WaitlistEntry,
@@ -26,5 +27,5 @@ __all__ = [
     "hash_token", "utcnow",
     "RATE_KINDS", "RATE_UNITS", "TRAINING_REQUEST_STATUSES", "VOUCHER_ENTRY_KINDS", "WAITLIST_STATUSES",
     "BookingRestriction", "Qualification", "ResourceRate", "TrainingRequest", "VoucherAccount", "VoucherEntry",
-    "WaitlistEntry",
+    "WaitlistEntry", "SEARCH_SOURCES", "SearchLog",
 ]

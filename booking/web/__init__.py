@@ -22,12 +22,15 @@ def register_web(app: Flask) -> None:
 
     from ..extensions import db, login_manager
     from ..models import User
-    from . import admin, api, auth, bookings, calendar, main, orders, organisations, services, staff, statements
+    from . import (
+        admin, api, auth, bookings, calendar, compare, main, orders, organisations, services, staff, statements,
+    )
 
-    # These add routes to the api, auth and admin blueprints, so they load before registration.
-    from . import account_reminders, admin_mail, api_orders, api_reservations, api_tokens, openapi  # noqa: F401
+    # These add routes to the api, auth, staff and admin blueprints, so they load before registration.
+    from . import account_reminders, admin_mail, api_orders, api_reservations, api_tokens, demand, openapi  # noqa: F401
 
-    for module in (main, auth, admin, api, bookings, staff, calendar, orders, services, statements, organisations):
+    for module in (main, auth, admin, api, bookings, staff, calendar, orders, services, statements, organisations,
+                   compare):
         app.register_blueprint(module.bp)
 
     login_manager.login_view = "auth.login"

@@ -114,10 +114,15 @@ def get_resource(resource_id: int) -> Any:
 @bp.get("/search")
 def search() -> Any:
     from ..searching.params import parse_search_args
+    from ..searching.searchlog import log_search
     from ..searching.service import search_resources
+    from .filters import lang
 
     params = parse_search_args(request.args)
     result = search_resources(params)
+    caller = g.get("api_user")
+    log_search(params, result.total, [hit["platform"] for hit in result.hits], source="api", lang=lang(),
+               user_id=caller.id if caller is not None else None)
     hits = [
         {
             "id": hit["id"], "platform": hit["platform"], "external_id": hit["external_id"], "kind": hit["kind"],

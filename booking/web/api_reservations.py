@@ -221,10 +221,30 @@ def create_reservation_api() -> Any:
     use_voucher = body.get("use_voucher", False)
     if not isinstance(use_voucher, bool):
         raise InvalidInput(_("use_voucher must be true or false."), fields={"use_voucher": _("true or false")})
-    reservation = create_reservation(user, resource, times["start"], times["end"], purpose, use_voucher=use_voucher)
+    try:
+        reservation = create_reservation(user, resource, times["start"], times["end"], purpose,
+                                         use_voucher=use_voucher)
+    except DomainError as exc:
+        if exc.status in (409, 422):  # CONTRACT §5: the same type at other platforms, free then
+            exc.details["elsewhere"] = elsewhere_json_list(user, resource, times["start"], times["end"], exc)
+        raise
     db.session.commit()
     data = reservation_json(reservation, user)
     return data, 201, {"Location": data["url"]}
+
+
+def elsewhere_json_list(user: User, resource: Resource, start: datetime, end: datetime,
+                        refusal: DomainError) -> list[dict[str, Any]]:
+    """`elsewhere` of a refused booking: empty unless the time was the problem (taken, closed, hours)."""
+    from ..engine.equivalents import elsewhere_json, equivalents_elsewhere, offers_elsewhere
+    from .filters import lang
+
+    if not offers_elsewhere(refusal):
+        return []
+    db.session.rollback()  # nothing of the refused booking stays, and no lock is held while we look
+    return [elsewhere_json(item, lang(), url_for("main.resource", resource_id=item.resource.id, _external=True,
+                                                 _anchor="book-form", **item.form_values()))
+            for item in equivalents_elsewhere(user, resource, start, end)]
 
 
 @bp.get("/reservations")

@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from ..engine.availability import busy_intervals, find_free_slots
 from ..engine.calendars import WEEKDAYS, effective_opening_hours, parse_hours, resource_opening_intervals, zone
+from ..engine.equivalents import equivalents_elsewhere, offers_elsewhere
 from ..engine.errors import SeriesConflicts
 from ..engine.recurrence import cancel_rest_of_series, create_series, parse_recurrence
 from ..engine.reservations import cancel_reservation, create_reservation, get_reservation, status_label
@@ -227,8 +228,10 @@ def _local(day: date, hhmm: str, tz: str) -> datetime:
     return datetime.combine(day, time.fromisoformat(hhmm), tzinfo=zone(tz))
 
 
-def _render_resource(resource: Resource, form: BookingForm, refusal: DomainError | None, status: int) -> Any:
-    return render_template("resource.html", resource=resource, booking_form=form, booking_refusal=refusal), status
+def _render_resource(resource: Resource, form: BookingForm, refusal: DomainError | None, status: int,
+                     elsewhere: list[Any] = ()) -> Any:
+    return render_template("resource.html", resource=resource, booking_form=form, booking_refusal=refusal,
+                           elsewhere=list(elsewhere)), status
 
 
 @bp.post("/resources/<int:resource_id>/book")
@@ -275,7 +278,10 @@ def book(resource_id: int) -> Any:
         db.session.rollback()
         if isinstance(exc, SeriesConflicts):
             form.skip_conflicts.data = True
-        return _render_resource(resource, form, exc, exc.status)
+        elsewhere = []
+        if not form.repeat.data and offers_elsewhere(exc):  # the same type at other platforms, free then
+            elsewhere = equivalents_elsewhere(current_user._get_current_object(), resource, start, end)
+        return _render_resource(resource, form, exc, exc.status, elsewhere)
     return redirect(url_for("bookings.mine"), 303)
 
 

@@ -6,10 +6,12 @@ from typing import Any
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from sqlalchemy import func, select
 
+from ..engine.equivalents import COMPARABLE_KINDS
 from ..extensions import db
 from ..models import KINDS, Platform, Resource
 from .filters import kind_label, lang
@@ -63,6 +65,7 @@ def search() -> Any:
     except SearchUnavailable as exc:
         return render_template("error.html", code=503, message=exc.message), 503
     platforms = {p.code: p for p in db.session.scalars(select(Platform))}
+    hit_url = _log_search(params, result)
 
     english_cities = {p.city_zh: p.city_en for p in platforms.values() if p.city_zh and p.city_en}
 
@@ -75,8 +78,38 @@ def search() -> Any:
 
     return render_template("search.html", params=params, result=result, error=error, window_error=window_error,
                            platform_name=platform_name, city_name=city_name, kind_label=kind_label,
+                           hit_url=hit_url, comparable=lambda hit: hit.get("kind") in COMPARABLE_KINDS,
                            pages=max(1, -(-result.total // params.per_page)),
                            today=datetime.now(ZoneInfo(current_app.config["ONESTOP_DEFAULT_TIMEZONE"])).date().isoformat())
+
+
+def _log_search(params: Any, result: Any) -> Any:
+    """Log the search (booking.searching.searchlog); the result links then pass through `search_click`,
+    which records the click. Without a log row they lead straight to the resource."""
+    from ..searching.searchlog import click_token, log_search
+
+    log_id = log_search(params, result.total, [hit["platform"] for hit in result.hits], source="web", lang=lang(),
+                        user_id=current_user.id if current_user.is_authenticated else None)
+
+    def hit_url(hit: dict[str, Any]) -> str:
+        if log_id is None:
+            return url_for("main.resource", resource_id=hit["id"])
+        return url_for("main.search_click", log_id=log_id, resource_id=hit["id"],
+                       t=click_token(log_id, int(hit["id"])))
+
+    return hit_url
+
+
+@bp.get("/search/go/<int:log_id>/<int:resource_id>")
+def search_click(log_id: int, resource_id: int) -> Any:
+    """A result link of a logged search: count the click, then show the resource. It leads only to a
+    resource page that exists (no open redirect); a forged or stale link records nothing."""
+    from ..searching.searchlog import record_click
+
+    if db.session.get(Resource, resource_id) is None:
+        abort(404)
+    record_click(log_id, resource_id, request.args.get("t", ""))
+    return redirect(url_for("main.resource", resource_id=resource_id), 303)
 
 
 #: The query parameters of the free-time filter (the page's form, and the API's names).
