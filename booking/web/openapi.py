@@ -40,6 +40,9 @@ REASON = {"type": "string", "maxLength": 2000, "nullable": True, "description": 
 REASON_BODY = {"required": False, "content": {"application/json": {"schema": {
     "type": "object", "properties": {"reason": REASON}}}}}
 AUTH = [{"bearer": []}, {"session": []}]
+ELSEWHERE = {"type": "array", "items": _ref("Elsewhere"), "maxItems": 5, "description": "on a refused single "
+             "booking: up to five resources of the same type at other platforms, free for the asked time (empty "
+             "unless the time was taken, closed, under maintenance or outside opening hours)"}
 
 
 def build_spec() -> dict[str, Any]:
@@ -53,7 +56,24 @@ def build_spec() -> dict[str, Any]:
             "reason": {"type": "string", "example": "taken"},
             "conflict": _ref("Slot"),
             "alternatives": {"type": "array", "items": _ref("Slot")},
-            "occurrences": {"type": "array", "items": {"type": "object"}}}},
+            "occurrences": {"type": "array", "items": {"type": "object"}}, "elsewhere": ELSEWHERE}},
+        "Refused": {"allOf": [_ref("Error"), {"type": "object", "properties": {"elsewhere": ELSEWHERE}}]},
+        "Money": {"type": "object", "required": ["amount", "currency"], "properties": {
+            "amount": {"type": "string", "example": "610.00"}, "currency": {"type": "string", "example": "CNY"}}},
+        "Elsewhere": {"type": "object", "required": ["resource_id", "platform", "title", "city", "url"], "properties": {
+            "resource_id": {"type": "integer"}, "platform": {"type": "string"}, "platform_name": {"type": "string"},
+            "title": {"type": "string"}, "title_en": {"type": "string", "nullable": True}, "kind": {"type": "string"},
+            "city": {"type": "string"}, "start": TIME, "end": TIME, "timezone": {"type": "string"},
+            "price": {"type": "object", "nullable": True, "description": "the caller's rate and the fee for the asked time",
+                      "properties": {"rate_kind": {"type": "string", "enum": ["internal", "startup", "external"]},
+                                     "unit": {"type": "string"}, "rate": _ref("Money"), "estimate": _ref("Money")}},
+            "voucher": {"type": "object", "description": "the share of the fee innovation vouchers may pay there "
+                        "(the platform's cap); usable: what the caller's organisation can pay now, null without vouchers",
+                        "properties": {"cap_percent": {"type": "integer"},
+                                       "allowed": {"allOf": [_ref("Money")], "nullable": True},
+                                       "usable": {"allOf": [_ref("Money")], "nullable": True}}},
+            "training_required": {"type": "boolean"}, "requires_approval": {"type": "boolean"},
+            "url": {"type": "string", "description": "the resource page with the booking form filled in"}}},
         "Slot": {"type": "object", "required": ["start", "end"], "properties": {"start": TIME, "end": TIME}},
         "Resource": {"type": "object", "properties": {
             "id": {"type": "integer"}, "platform": {"type": "string"}, "external_id": {"type": "string"},
@@ -183,7 +203,8 @@ def build_spec() -> dict[str, Any]:
                                                  "after no-shows (error restricted, with until)"),
                                    "409": _json(_ref("Conflict"), "the time is taken, closed or under maintenance; "
                                                 "or the voucher balance cannot pay (reason voucher_balance)"),
-                                   "422": _error("invalid fields or a broken booking rule")}}},
+                                   "422": _json(_ref("Refused"), "invalid fields or a broken booking rule "
+                                                "(outside opening hours: elsewhere lists equivalents free then)")}}},
         "/reservations/{reservation_id}": {"get": {"summary": "One reservation", "operationId": "getReservation",
             "security": AUTH, "parameters": [_path_id("reservation_id")],
             "responses": {"200": _json(_ref("Reservation"), "the reservation"), "401": _error("not logged in"),
