@@ -218,6 +218,7 @@ def demand_by_week(*, weeks: int = 8, platform: str | None = None, now: datetime
     scope = [SearchLog.week >= since]
     if platform:
         scope.append(_like_platform(platform))
+    browsing = (SearchLog.query_key == "") & (SearchLog.filters == "")  # the bare catalogue: no demand
     found: dict[date, DemandWeek] = {}
 
     def week(day: date) -> DemandWeek:
@@ -226,8 +227,8 @@ def demand_by_week(*, weeks: int = 8, platform: str | None = None, now: datetime
     for day, n, zero, unclicked in db.session.execute(
             select(SearchLog.week, func.count(),
                    func.sum(case((SearchLog.total == 0, 1), else_=0)),
-                   func.sum(case(((SearchLog.total > 0) & (SearchLog.clicks == 0) & (SearchLog.source == "web"), 1),
-                                 else_=0)))
+                   func.sum(case(((SearchLog.total > 0) & (SearchLog.clicks == 0) & (SearchLog.source == "web")
+                                  & ~browsing, 1), else_=0)))
             .where(*scope).group_by(SearchLog.week)):
         entry = week(day)
         entry.searches, entry.zero_searches, entry.unclicked_searches = n, zero or 0, unclicked or 0
@@ -242,7 +243,6 @@ def demand_by_week(*, weeks: int = 8, platform: str | None = None, now: datetime
         if len(rows) < per_week:
             rows.append(DemandRow(query, _filters(filters), n, _langs(low, high)))
 
-    browsing = (SearchLog.query_key == "") & (SearchLog.filters == "")  # the bare catalogue: no demand
     for day, _key, filters, query, n, low, high, most in db.session.execute(
             select(*columns, func.max(SearchLog.total))
             .where(*scope, SearchLog.source == "web", SearchLog.total > 0, ~browsing).group_by(*group)
