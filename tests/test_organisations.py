@@ -58,11 +58,11 @@ def world(make_platform, make_resource, make_user, make_org) -> Any:
                                      price_amount=300, price_unit="sample")
     staff = make_user(email="staff@lab.example", role="staff", platform=platform)
     set_rate(staff, resource, "hour", "80", internal="10", startup="40")
-    admin = make_user(email="admin@onestop.example", role="admin")
-    manager = make_user(email="boss@qubit.example", name="Boss")
-    member = make_user(email="li@qubit.example", name="Li Lei")
-    stranger = make_user(email="mallory@evil.example", name="Mallory")
-    professor = make_user(email="prof@ningchuan.example")
+    admin = make_user(email="admin@onestop.example", role="admin", language="en")
+    manager = make_user(email="boss@qubit.example", name="Boss", language="en")
+    member = make_user(email="li@qubit.example", name="Li Lei", language="en")
+    stranger = make_user(email="mallory@evil.example", name="Mallory", language="en")
+    professor = make_user(email="prof@ningchuan.example", language="en")
     qubit = make_org(name="量子比特科技有限公司", name_en="Qubit Technology", members={manager: "manager", member: "member"})
     university = make_org(name="宁川大学", name_en="Ningchuan University", kind="university",
                           members={professor: "member"}, owns=[platform])
@@ -475,3 +475,19 @@ def test_the_admin_chooses_a_platforms_owner_from_verified_organisations(client,
     assert world.platform.owner_org_id == world.qubit.id
     assert rate_for(world.member, world.resource).kind == "internal"
     assert rate_for(world.professor, world.resource).kind == "external"
+
+
+def test_organisation_mails_speak_the_readers_language(world, make_user, make_org):
+    chinese_manager = make_user(email="zhang@hanzi.example", name="张经理", language="zh")
+    org = make_org(name="汉字科技有限公司", members={chinese_manager: "manager"})
+    applicant = make_user(email="lee@english.example", name="Lee", language="en")
+    request = service.request_to_join(applicant, org, "")
+    db.session.commit()
+    assert mails_to(chinese_manager.email) == ["Lee申请加入汉字科技有限公司"]
+    assert mails_to(applicant.email) == ["Your request to join 汉字科技有限公司 was sent"]
+    raw = db.session.scalar(sa.select(OutgoingMail.raw).where(OutgoingMail.recipient == chinese_manager.email))
+    body = email.message_from_string(raw).get_payload()[0].get_payload(decode=True).decode()
+    assert "张经理，您好" in body and "申请加入" in body
+    service.decide_join_request(chinese_manager, request, True)
+    db.session.commit()
+    assert mails_to(applicant.email)[-1] == "You are now a member of 汉字科技有限公司"
