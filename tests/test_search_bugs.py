@@ -172,7 +172,7 @@ def future_day(days: int = 10) -> str:
 
 def test_a_past_interval_is_refused_by_the_api_with_its_field(client):
     response = client.get("/api/v1/search?available_from=2020-03-02T09:00%2B08:00"
-                          "&available_to=2020-03-02T12:00%2B08:00")
+                          "&available_to=2020-03-02T12:00%2B08:00&lang=en")
     assert response.status_code == 400
     body = response.get_json()
     assert body["error"] == "bad_request" and body["field"] == "available_from"
