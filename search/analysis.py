@@ -24,6 +24,7 @@ import os
 import re
 import threading
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
@@ -35,6 +36,9 @@ __all__ = [
     "SpellingAnalyzer",
     "normalize",
     "query_tokens",
+    "query_words",
+    "stem",
+    "find_standards",
     "index_tokens",
     "is_cjk",
 ]
@@ -73,7 +77,7 @@ ENGLISH_STOP = frozenset(
     "its it into via per vs".split()
 )
 # Function words and measuring verbs that carry no meaning in a Chinese query.
-CHINESE_STOP = frozenset("的 和 与 及 或 等 了 在 对 把 用 测 做 要 想 请 哪里 哪儿 一下 有没有 可以".split())
+CHINESE_STOP = frozenset("的 和 与 及 或 等 了 在 对 把 用 做 要 想 请 哪里 哪儿 一下 有没有 可以".split())
 # Single characters that never carry meaning on their own: left out of the index (and so
 # of queries too, which keeps every query token an index token).
 CHINESE_INDEX_STOP = frozenset("的 了 和 与 及 或 等 于 对 本 可 个 为 在 是 将 由 其 以 并 之 而 "
@@ -82,6 +86,9 @@ CHINESE_INDEX_STOP = frozenset("的 了 和 与 及 或 等 于 对 本 可 个 
 # --------------------------------------------------------------------------------------
 # jieba, lazily
 
+#: Bump when a tokenising rule changes (stemming, codes, standards): indexes built before
+#: then report ``needs_rebuild``.
+ANALYZER_VERSION = 2
 _JIEBA_LOCK = threading.Lock()
 _jieba_tokenizer = None
 _DICT_FILE = Path(__file__).with_name("userdict.txt")
@@ -104,7 +111,22 @@ def _user_words() -> list[str]:
                     if len(term) > 3 and term.endswith(_INTENT_SUFFIXES):
                         continue  # 农残检测 stays 农残 + 检测, so the intent word is seen
                     words.append(term)
+    from .synonyms import FILLER_WORDS, INTENT_WORDS  # they import this module: not at import
+
+    # intent and filler words are cut out whole (约机时, 送样, 哪家) so the planner sees them
+    words.extend(w for w in list(INTENT_WORDS) + sorted(FILLER_WORDS)
+                 if 2 <= len(w) <= 4 and is_cjk(w))
     return words
+
+
+def word_lists_text() -> str:
+    """The word lists that shape tokenising, for the index's analyser fingerprint."""
+    from .synonyms import CITIES, FILLER_WORDS, INTENT_WORDS
+
+    return "\n".join([f"analyzer {ANALYZER_VERSION}", " ".join(sorted(INTENT_WORDS)),
+                      " ".join(sorted(FILLER_WORDS)), " ".join(sorted(CITIES)),
+                      " ".join(sorted(CHINESE_STOP)), " ".join(sorted(CHINESE_INDEX_STOP)),
+                      " ".join(sorted(ENGLISH_STOP))])
 
 
 _INTENT_SUFFIXES = ("检测", "测试", "检验", "服务", "标准", "专利", "预约", "送检", "送样")
@@ -202,16 +224,176 @@ def _cjk_index(run: str) -> tuple[str, ...]:
 
 
 # --------------------------------------------------------------------------------------
-# English and codes
+# English words: spelling variants, stemming, light lemmatising
+
+#: British spellings that no rule below turns into the American ones.
+_AMERICAN = {
+    "aluminium": "aluminum", "sulphur": "sulfur", "sulphate": "sulfate", "sulphide": "sulfide",
+    "sulphuric": "sulfuric", "sulphates": "sulfates", "sulphides": "sulfides", "grey": "gray",
+    "mould": "mold", "moulds": "molds", "moulding": "molding", "moulded": "molded",
+    "programme": "program", "programmes": "programs", "catalogue": "catalog",
+    "catalogues": "catalogs", "analogue": "analog", "ageing": "aging", "tyre": "tire",
+    "tyres": "tires", "caesium": "cesium", "defence": "defense", "licence": "license",
+    "licences": "licenses", "practise": "practice", "plough": "plow", "draught": "draft",
+    "aeroplane": "airplane", "aluminiums": "aluminums", "vapour": "vapor", "manoeuvre": "maneuver",
+    "foetal": "fetal", "foetus": "fetus", "oedema": "edema", "oestrogen": "estrogen",
+    "anaesthesia": "anesthesia", "anaemia": "anemia", "haemoglobin": "hemoglobin",
+    "haematology": "hematology", "leukaemia": "leukemia", "paediatric": "pediatric",
+    "orthopaedic": "orthopedic", "oesophagus": "esophagus", "faeces": "feces", "fibres": "fibers",
+}
+#: Words ending in -our, -ise, -tre or -bre that are spelt so in American English too.
+_NOT_BRITISH = frozenset(
+    "hour hours four pour your yours tour tours sour flour scour devour detour contour contours "
+    "dour amour troubadour paramour glamour ours "
+    "precise concise expertise exercise exercised exercises otherwise surprise surprised comprise "
+    "comprises comprised compromise enterprise enterprises franchise merchandise premise premises "
+    "promise promised advise advised adviser advisers supervise supervised supervisor televise "
+    "devise devised revise revised revises improvise circumcise treatise excise incise disguise "
+    "despise chastise bruise cruise noise noises poise turquoise porpoise tortoise arise arises "
+    "reprise paradise mortise valise chemise raise raised raises praise rise rises risen wise "
+    "demise apprise guise anise advertise advertised advertising advertiser expertises "
+    "acre genre massacre mediocre ogre lucre sabre".split())
+_OUR = re.compile(r"^([a-z]{2,})our(s|ed|ing|ful|less|ite|ites|able)?$")
+_ISE = re.compile(r"^([a-z]{3,})is(e|es|ed|ing|er|ers|ation|ations)$")
+_TRE = re.compile(r"^([a-z]{2,}[tb])re(s)?$")
+
+
+def american(word: str) -> str:
+    """The American spelling of a British one (colour -> color, analyse -> analyze,
+    characterisation -> characterization, centre -> center, fibre -> fiber)."""
+    if word in _AMERICAN:
+        return _AMERICAN[word]
+    if word in _NOT_BRITISH or word.endswith("wise"):
+        return word
+    m = _OUR.match(word)
+    if m:
+        return f"{m.group(1)}or{m.group(2) or ''}"
+    if "ys" in word:
+        word = re.sub(r"ys(e|es|ed|ing|er|ers)$", r"yz\1", word)
+    m = _ISE.match(word)
+    if m:
+        return f"{m.group(1)}iz{m.group(2)}"
+    m = _TRE.match(word)
+    if m:
+        return f"{m.group(1)}er{m.group(2) or ''}"
+    return word
 
 
 @lru_cache(maxsize=100_000)
 def stem(word: str) -> str:
+    """One index term for the forms of an English word: American spelling, the Porter stem,
+    then a light lemmatiser that joins what Porter leaves apart (microscopy / microscope,
+    lithography / lithographic, spectrometry / spectrometer, analysis / analyzer)."""
     from whoosh.lang.porter import stem as porter
 
     if len(word) <= 3 or not word.isalpha():
         return word
-    return porter(word)
+    s = porter(american(word))
+    s = s.replace("yz", "ys")
+    if s.endswith(_SCIENCE_Y):
+        s = s[:-1]  # microscopi -> microscop, lithographi -> lithograph
+    if len(s) >= 7 and s.endswith("metr"):
+        s = s[:-1]  # spectrometr -> spectromet (spectrometer)
+    return s
+
+
+#: Porter stems of -graphy, -scopy, -metry, -logy nouns, which Porter keeps apart from their
+#: -graphic, -scopic, -metric, -logic(al) adjectives and -graph, -scope, -meter nouns.
+_SCIENCE_Y = ("graphi", "scopi", "metri", "logi", "nomi")
+
+
+# --------------------------------------------------------------------------------------
+# Standard numbers: GB/T 2423.3-2016, GB/T2423.3, GBT 2423.3, gb/t 2423.3, IEC 61000-4-2:2008,
+# ASTM B117, UN38.3, 国标2763 are one family of index terms each, whatever the spelling.
+
+STD_PREFIX = "\u00a7"  # "§": no typed word can produce it
+_STD_ORGS = (
+    "gb/t gb/z gbt gbz gb jjf jjg jgj jg/t hj/t hj yy/t yy ny/t sn/t qc/t jb/t hg/t sj/t yd/t "
+    "dl/t gy/t ly/t nb/t sh/t js/t db/t iso/iec/ieee iso/iec iso/ts iso/tr iso iec astm en din "
+    "jis bs ul cispr ipc j-std sae ieee ansi aatcc ista un mil-std fcc etsi itu-t oeko-tex"
+).split()
+_STD_ORG_RE = "|".join(re.escape(o) for o in sorted(_STD_ORGS, key=len, reverse=True))
+_STD_NUMBER = (r"(?P<let>[a-z](?=-?\d))?-?(?P<num>\d+(?:\.\d+)*(?:-\d+)*)"
+               r"(?:[a-z](?![0-9a-z]))?"  # a revision letter: IPC-A-610H
+               r"(?:[:](?P<year>(?:19|20)\d\d))?")
+_STD = re.compile(
+    rf"(?<![a-z0-9])(?P<org>{_STD_ORG_RE}|国标|国家标准|行标|行业标准|标准号)[ \t]*-?[ \t]*{_STD_NUMBER}"
+    r"(?![0-9a-z])")
+# "IEC 61000-4-4 / 61000-4-5", "GB/T 17626.2、17626.3": numbers after a standard share its org
+_STD_MORE = re.compile(r"[ \t]*(?:/|,|、|，|和|及|&|or|and)[ \t]*(?P<num>\d+(?:\.\d+)*(?:-\d+)+|\d+\.\d+(?:\.\d+)*)"
+                       r"(?:[:](?:19|20)\d\d)?(?![0-9a-z])")
+
+
+_STD_CLASS = {"gb/t": "gb", "gb/z": "gb", "gbt": "gb", "gbz": "gb", "国标": "gb", "国家标准": "gb",
+              "iso/iec": "iso", "iso/ts": "iso", "iso/tr": "iso", "iso/iec/ieee": "iso",
+              "行标": "", "行业标准": "", "标准号": ""}
+
+
+def _std_class(org: str) -> str:
+    """GB/T, GBT, GB and 国标 are one class; ISO/IEC is ISO; JG/T is JG."""
+    if org in _STD_CLASS:
+        return _STD_CLASS[org]
+    return org[:-2] if org.endswith("/t") else org
+
+
+def _std_number(let: str | None, num: str, cls: str = "") -> str:
+    """The number without its year: 228.1-2021 -> 228.1, 50016-2014 -> 50016, ASTM B117-19 ->
+    b117; 61000-4-2 stays."""
+    parts = num.split("-")
+    if len(parts) > 1 and len(parts[-1]) == 4 and 1950 <= int(parts[-1]) <= 2039:
+        parts = parts[:-1]
+    elif len(parts) > 1 and len(parts[-1]) == 2 and cls == "astm":
+        parts = parts[:-1]
+    return (let or "") + "-".join(parts)
+
+
+def std_terms(cls: str, number: str) -> list[str]:
+    """The standard as one index term with its class (§gb:2423.3) and one without (§2423.3)."""
+    return ([f"{STD_PREFIX}{cls}:{number}"] if cls else []) + [STD_PREFIX + number]
+
+
+def std_family(cls: str, number: str) -> list[str]:
+    """Index terms of a standard number: itself and its parents (61000-4-2 -> 61000-4, 61000;
+    2423.3 -> 2423), each with and without its class, so a series number finds its parts."""
+    numbers = [number]
+    dash = number.split("-")
+    for k in range(len(dash) - 1, 0, -1):
+        numbers.append("-".join(dash[:k]))
+    dots = dash[0].split(".")
+    for k in range(len(dots) - 1, 0, -1):
+        numbers.append(".".join(dots[:k]))
+    return list(dict.fromkeys(t for n in numbers for t in std_terms(cls, n)))
+
+
+def find_standards(text: str) -> list[tuple[int, int, str, str]]:
+    """[(start, end, class, number)] of the standard numbers in normalised text."""
+    out = []
+    for m in _STD.finditer(text):
+        cls = _std_class(m.group("org"))
+        out.append((m.start(), m.end(), cls, _std_number(m.group("let"), m.group("num"), cls)))
+        pos = m.end()
+        while True:
+            more = _STD_MORE.match(text, pos)
+            if not more:
+                break
+            out.append((more.start("num"), more.end(), cls, _std_number(None, more.group("num"))))
+            pos = more.end()
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Codes: model numbers, patent numbers, hyphenated and slashed words
+
+
+def _joined(parts: list[str]) -> str:
+    """LC-MS/MS -> lcmsms, e-beam -> ebeam, T-shirts -> tshirt: the word written without its
+    hyphens and slashes, stemmed as that word would be (GC-MS is found by GCMS)."""
+    joined = "".join(parts)
+    return stem(joined) if joined.isalpha() else joined
+
+
+def _all_digits(parts: list[str]) -> bool:
+    return all(p.replace(".", "").isdigit() for p in parts)
 
 
 @lru_cache(maxsize=200_000)
@@ -231,8 +413,8 @@ def _code_index(run: str) -> tuple[str, ...]:
     for i in range(1, len(parts)):
         prefix = prefix + pieces[2 * i - 1] + parts[i]
         out.append(prefix)
-    if len(parts) > 1 and not all(p.isdigit() for p in parts):
-        out.append("".join(parts))  # JSM-7800F also as jsm7800f, GB/T as gbt
+        if not _all_digits(parts[: i + 1]):
+            out.append(_joined(parts[: i + 1]))  # JSM-7800F also as jsm7800f, LC-MS as lcms
     for part in parts:
         if len(part) < 2:
             continue  # single letters and digits are only findable within the whole code
@@ -259,21 +441,40 @@ def _code_index(run: str) -> tuple[str, ...]:
     return tuple(t for t in out if t and not (t in seen or seen.add(t)))
 
 
+#: The same number under another organisation (EN 61000-4-2 for IEC 61000-4-2).
+STD_OTHER_CLASS_WEIGHT = 0.8
+#: A standard's number as plain codes (ipca610, gbt + 228.1), when nothing cites it as such.
+STD_AS_TYPED_WEIGHT = 0.7
+#: A query alternative: index tokens that must all be present, and its weight.
+Alternative = tuple[tuple[str, ...], float]
+#: The parts of a hyphenated or slashed word weigh a little less than the word itself.
+PARTS_WEIGHT = 0.8
+
+
 @lru_cache(maxsize=100_000)
-def _code_query(run: str) -> tuple[str, ...]:
+def _code_query(run: str) -> tuple[Alternative, ...]:
+    """Query alternatives of an ASCII run: the whole (joined) code, then its parts.
+
+    ``e-beam``, ``ebeam`` -> ebeam (the index holds the joined form of every hyphenated word),
+    then beam; ``LC-MS/MS`` -> lcmsms, then lc AND ms; ``61000-4-2`` stays whole."""
     run = run.strip("._")
     if not run:
         return ()
     if run.isalpha():
-        return () if run in ENGLISH_STOP else (stem(run),)
+        return () if run in ENGLISH_STOP else (((stem(run),), 1.0),)
     pieces = _CONNECTOR.split(run)
     parts = pieces[0::2]
-    out = [run]
-    if len(parts) > 1:
-        for part in parts:
-            if len(part) > 1 and part not in out:
-                out.append(stem(part) if part.isalpha() else part)
-    return tuple(dict.fromkeys(out))
+    if len(parts) == 1:
+        return (((run,), 1.0),)
+    if _all_digits(parts):
+        return (((run,), 1.0),)
+    whole = _joined(parts)
+    alts: list[Alternative] = [((whole,), 1.0)]
+    sub = tuple(dict.fromkeys(stem(p) if p.isalpha() else p for p in parts
+                              if len(p) > 1 and p not in ENGLISH_STOP))
+    if sub and sub != (whole,):
+        alts.append((sub, PARTS_WEIGHT))
+    return tuple(alts)
 
 
 # --------------------------------------------------------------------------------------
@@ -283,6 +484,8 @@ def _code_query(run: str) -> tuple[str, ...]:
 def index_tokens(text: str) -> list[str]:
     text = normalize(text)
     out: list[str] = []
+    for _start, _end, cls, number in find_standards(text):
+        out.extend(std_family(cls, number))
     for m in _RUN.finditer(text):
         if m.lastgroup == "cjk":
             out.extend(_cjk_index(m.group()))
@@ -291,23 +494,64 @@ def index_tokens(text: str) -> list[str]:
     return out
 
 
-def query_runs(text: str) -> list[tuple[str, str, tuple[str, ...]]]:
-    """[(kind, surface, tokens)] for each run of an (already normalised) query chunk."""
-    out = []
-    for m in _RUN.finditer(text):
+@dataclass(frozen=True)
+class QueryWord:
+    """One word of a query: a Chinese word, an English word, a code or a standard number.
+
+    ``alternatives``: ways to find it in the index, the first (weight 1) being the word as
+    typed; each is a tuple of index tokens that must all be present."""
+
+    kind: str  # "cjk", "word", "code" or "std"
+    surface: str
+    alternatives: tuple[Alternative, ...]
+
+    @property
+    def key(self) -> str:
+        return self.alternatives[0][0][0]
+
+    @property
+    def tokens(self) -> tuple[str, ...]:
+        return self.alternatives[0][0]
+
+
+def query_words(text: str) -> list[QueryWord]:
+    """The words of an (already normalised) query chunk, in order."""
+    out: list[tuple[int, QueryWord]] = []
+    rest = text
+    for start, end, cls, number in find_standards(text):
+        terms = std_terms(cls, number)
+        alts = [((t,), 1.0 if i == 0 else STD_OTHER_CLASS_WEIGHT) for i, t in enumerate(terms)]
+        # the characters as typed, in case the catalogue writes the number in a way not
+        # recognised as a standard
+        raw: list[str] = []
+        for m in _RUN.finditer(text[start:end]):
+            if m.lastgroup != "cjk":
+                code = _code_query(m.group())
+                if code:
+                    raw.extend(code[0][0])
+        if raw:
+            alts.append((tuple(dict.fromkeys(raw)), STD_AS_TYPED_WEIGHT))
+        out.append((start, QueryWord("std", text[start:end].strip(), tuple(alts))))
+        rest = rest[:start] + " " * (end - start) + rest[end:]
+    for m in _RUN.finditer(rest):
         if m.lastgroup == "cjk":
-            toks = tuple(t for t in _cjk_query(m.group()) if t not in CHINESE_STOP)
-            out.append(("cjk", m.group(), toks))
+            for w in _cjk_query(m.group()):
+                if w not in CHINESE_STOP:
+                    out.append((m.start(), QueryWord("cjk", w, (((w,), 1.0),))))
         else:
-            out.append(("code", m.group(), _code_query(m.group())))
-    return out
+            alts = _code_query(m.group())
+            if alts:
+                kind = "word" if m.group().isalpha() else "code"
+                out.append((m.start(), QueryWord(kind, m.group(), alts)))
+    out.sort(key=lambda x: x[0])
+    return [w for _, w in out]
 
 
 def query_tokens(text: str) -> list[str]:
-    text = normalize(text)
+    """The index tokens of a query as typed (first alternative of every word)."""
     out: list[str] = []
-    for _kind, _surface, toks in query_runs(text):
-        out.extend(toks)
+    for w in query_words(normalize(text)):
+        out.extend(w.tokens)
     return out
 
 
@@ -423,3 +667,28 @@ class SpellingTokenizer(Tokenizer):
 
 def SpellingAnalyzer():
     return SpellingTokenizer()
+
+
+class KeyListTokenizer(Tokenizer):
+    """One token per line of the value, kept as it is (the ``alias`` field's keys)."""
+
+    def __eq__(self, other):
+        return other.__class__ is self.__class__
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
+                 removestops=True, start_pos=0, start_char=0, tokenize=True,
+                 mode="", **kwargs) -> Iterator[Token]:
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for pos, line in enumerate(value.split("\n")):
+            if not line:
+                continue
+            t.text = line
+            t.boost = 1.0
+            t.stopped = False
+            if positions:
+                t.pos = start_pos + pos
+            yield t
+
+
+def KeyListAnalyzer():
+    return KeyListTokenizer()

@@ -24,6 +24,7 @@ at 100,000 documents.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import json
 import math
@@ -45,7 +46,9 @@ from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
 from whoosh.columns import VarBytesColumn
 from whoosh.index import LockError
 
-from .analysis import SpellingAnalyzer, WeightedAnalyzer, get_segmenter, weighted_text
+from .aliases import alias_terms, decode_names, doc_aliases, encode_names
+from .analysis import (KeyListAnalyzer, SpellingAnalyzer, WeightedAnalyzer, get_segmenter,
+                       weighted_text)
 from .highlight import make_snippet
 from .planner import Plan, Unit, plan_query
 from .spelling import Corrector
@@ -54,7 +57,7 @@ __all__ = ["SCHEMA_VERSION", "Index", "IndexBusy", "NotAnIndexFolder", "SearchRe
            "rebuild"]
 
 #: Bump when the schema or the analyser changes in a way that needs a rebuild.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 MARKER = "onestop-index.json"  # in each generation: schema version and analyser fingerprint
 #: The file that makes a folder a OneStop index folder: nothing else is ever written or deleted.
 FOLDER_MARKER = "onestop-index-folder.json"
@@ -110,6 +113,8 @@ def make_schema() -> Schema:
         price=STORED(),
         body=TEXT(analyzer=WeightedAnalyzer(), phrase=False),
         spell=TEXT(analyzer=SpellingAnalyzer(), phrase=False),
+        alias=TEXT(analyzer=KeyListAnalyzer(), phrase=False),
+        names=COLUMN(VarBytesColumn()),
     )
 
 
@@ -194,6 +199,7 @@ def doc_to_fields(doc: dict) -> dict:
     if doc.get("platform_name"):
         attrs += " " + str(doc["platform_name"])
     category = doc.get("category") or ""
+    aliases = doc_aliases(doc)
     return dict(
         rid=str(rid),
         meta=meta.encode("utf-8"),
@@ -210,6 +216,8 @@ def doc_to_fields(doc: dict) -> dict:
             (SECTION_BOOSTS["attributes"], attrs),
         ]),
         spell=" ".join([title, title_en, " ".join(map(str, keywords)), category]),
+        alias=alias_terms(aliases),
+        names=encode_names(aliases),
     )
 
 
@@ -227,6 +235,11 @@ class SearchResult:
     page: int = 1
     per_page: int = 10
     query: str = ""
+    #: words of the query that no admitted resource contains (they lowered scores, removed nothing)
+    unmatched: list[str] = field(default_factory=list)
+    #: when nothing is found: kinds of resource the words do find elsewhere (or the intent
+    #: words point to), with counts
+    nearest_kinds: dict[str, int] = field(default_factory=dict)
 
     @property
     def pages(self) -> int:
@@ -260,6 +273,7 @@ class _SegmentData:
     updated: list[float]
     dead: bytes  # 1 where the segment has no OneStop record (should not happen)
     lengths: dict[str, list[int]] = field(default_factory=dict)
+    names: list | None = None  # raw "names" column values, read on first use
     _bits: dict[str, dict[str, int]] = field(default_factory=dict)
     _orders: dict[str, list[tuple]] = field(default_factory=dict)
 
@@ -410,6 +424,9 @@ class _Snapshot:
         self._term_cache: "OrderedDict[tuple[str, str], dict[int, float]]" = OrderedDict()
         self._term_cache_size = 0
         self._corrector: Corrector | None = None
+        self._names_cache: dict[int, tuple] = {}
+        self._alias_cache: dict[str, list[int]] = {}
+        self._offsets = [offset for _seg, offset, _data in self.segdata]
         self.avg_len = {f: max(1.0, reader.field_length(f) / max(1, self.n)) for f in TEXT_FIELDS}
         self.lock = threading.Lock()
 
@@ -475,6 +492,48 @@ class _Snapshot:
 
     def doc_frequency(self, fieldname: str, token: str) -> int:
         return self.reader.doc_frequency(fieldname, token)
+
+    # -- mined aliases
+
+    def doc_names(self, d: int) -> tuple[str, ...]:
+        """What document ``d`` is called (analysed names, see search.aliases)."""
+        return self._names(d)[0]
+
+    def doc_makers(self, d: int) -> tuple[str, ...]:
+        return self._names(d)[1]
+
+    def doc_pairs(self, d: int) -> tuple[tuple[str, str], ...]:
+        return self._names(d)[2]
+
+    def _names(self, d: int):
+        cache = self._names_cache
+        hit = cache.get(d)
+        if hit is None:
+            seg, offset, data = self.segdata[bisect.bisect_right(self._offsets, d) - 1]
+            if data.names is None:
+                data.names = (list(seg.column_reader("names")) if seg.has_column("names")
+                              else [b""] * len(data.rids))
+            hit = cache[d] = decode_names(data.names[d - offset])
+        return hit
+
+    def alias_docs(self, term: str) -> list[int]:
+        """Live documents stating the alias key ``term`` ("n:arm200f", "m:agilent")."""
+        hit = self._alias_cache.get(term)
+        if hit is not None:
+            return hit
+        out: list[int] = []
+        live = self.live
+        for seg, offset, data in self.segdata:
+            for ids, _weights in _posting_blocks(seg, "alias", term):
+                out.extend(offset + d for d in ids if live[offset + d])
+        if len(self._alias_cache) > 5000:
+            self._alias_cache.clear()
+        self._alias_cache[term] = out
+        return out
+
+    def match_count(self, tokens: tuple[str, ...]) -> int:
+        """How many live documents hold every one of ``tokens`` in their text."""
+        return len(_alternative_scores(self, tokens))
 
     # -- scoring
 
@@ -552,13 +611,15 @@ def _posting_blocks(seg, fieldname: str, token: str) -> Iterator[tuple[Any, Any]
 
 
 def analyzer_fingerprint() -> str:
-    """Changes when the word lists that shape tokenising (synonyms, user dictionary) change:
+    """Changes when the word lists that shape tokenising (synonyms, user dictionary, intent,
+    filler and stop words, the analyser's version) change:
     an index built with other lists must be rebuilt."""
     import hashlib
 
     from . import analysis
 
     h = hashlib.sha1(analysis.segmenter_name().encode())
+    h.update(analysis.word_lists_text().encode("utf-8"))
     for p in (analysis._SYNONYM_FILE, analysis._DICT_FILE):
         if p.exists():
             h.update(p.read_bytes())
@@ -1050,10 +1111,21 @@ def open_index(path: str | os.PathLike, **kwargs) -> Index:
 # --------------------------------------------------------------------------------------
 # Searching
 
+#: A document of a kind the query's intent words point to (送样 -> testing_service).
 KIND_BOOST = 2.0
+#: A document in a city the query names (苏州, Suzhou): soft, never a filter.
 CITY_BOOST = 1.25
-MISSING_PENALTY = 0.35
-OPTIONAL_WEIGHT = 0.3
+#: The plain words' score, relative to the smart one (each scaled to its best document).
+PLAIN_WEIGHT = 0.15
+#: Feedback: names shared by at least FEEDBACK_MIN_VOTES of the FEEDBACK_DOCS best results
+#: (at most FEEDBACK_NAMES of them) are searched too, at FEEDBACK_WEIGHT.
+FEEDBACK_DOCS = 0
+FEEDBACK_MIN_VOTES = 3
+FEEDBACK_NAMES = 3
+FEEDBACK_WEIGHT = 0.5
+#: A word in more than this share of the documents adds too little to be worth a full pass over
+#: its postings: it is only added to documents that other words found.
+COMMON_SHARE = 0.1
 
 
 def _as_set(value) -> set[str] | None:
@@ -1107,6 +1179,32 @@ def _unit_scores(snap: _Snapshot, unit) -> dict[int, float]:
     return best
 
 
+def _weighted_sum(snap: _Snapshot, maps: list[tuple[dict[int, float], float]]) -> dict[int, float]:
+    """Sum of weighted score maps (OR): a document found by any map scores the sum of its
+    parts.  Maps of very common words only add to documents other maps found."""
+    common = snap.live_count * COMMON_SHARE
+    rare = [(m, w) for m, w in maps if m and len(m) <= common]
+    frequent = [(m, w) for m, w in maps if m and len(m) > common]
+    if not rare:
+        rare, frequent = frequent, []
+    rare.sort(key=lambda mw: -len(mw[0]))
+    if not rare:
+        return {}
+    m0, w0 = rare[0]
+    acc = dict(m0) if w0 == 1.0 else {d: s * w0 for d, s in m0.items()}
+    get = acc.get
+    for m, w in rare[1:]:
+        for d, s in m.items():
+            acc[d] = get(d, 0.0) + s * w
+    for m, w in frequent:
+        mget = m.get
+        for d in acc:
+            v = mget(d)
+            if v is not None:
+                acc[d] += v * w
+    return acc
+
+
 def _search(index: Index, snap: _Snapshot, q: str, *, kind, platform, city, category,
             max_price, bookable, orderable, sort, page, per_page, only_ids, exclude_ids,
             snippet_width) -> SearchResult:
@@ -1157,8 +1255,11 @@ def _search(index: Index, snap: _Snapshot, q: str, *, kind, platform, city, cate
             return False
         return True
 
+    filtered = bool(conds or flags or max_price is not None or only is not None
+                    or exclude is not None)
     start = (page - 1) * per_page
-    if not plan.units:
+    matching = [u for u in plan.units if u.role != "intent"]
+    if not matching:
         # ---- browsing: everything the filters admit, newest first (or by price)
         bits = _filter_bits(snap, conds, flags, max_price, only, exclude)
         total = bits.bit_count()
@@ -1196,88 +1297,138 @@ def _search(index: Index, snap: _Snapshot, q: str, *, kind, platform, city, cate
         hits = [_hit(snap, d, s, plan, snippet_width) for d, s in picked]
         return SearchResult(total, hits, facets, plan.suggestion, plan.note, page, per_page, q)
 
-    # ---- scoring
-    required = [u for u in plan.units if u.required]
-    optional = [u for u in plan.units if not u.required]
-    if not required:
-        required, optional = optional, []
-    req_maps = [_unit_scores(snap, u) for u in required]
-    n = len(required)
-    filtered = bool(conds or flags or max_price is not None or only is not None
-                    or exclude is not None)
-    scores: dict[int, float]
-    if n == 1:
-        # the common case: one word or concept (term maps hold live documents only)
-        base = req_maps[0]
-        scores = {d: s for d, s in base.items() if admitted(d)} if filtered else dict(base)
-    else:
-        # all words first; a document missing one word still matches, lower
-        min_match = n - 1
-        counts: Counter[int] = Counter()
-        for m in req_maps:
-            counts.update(m.keys())
-        scores = {}
-        for d, c in counts.items():
-            if c < min_match or (filtered and not admitted(d)):
-                continue
-            s = 0.0
-            for m in req_maps:
-                v = m.get(d)
-                if v is not None:
-                    s += v
-            if c < n:
-                s *= MISSING_PENALTY ** (n - c)
-            scores[d] = s
-    if optional and scores:
-        # Optional words (检测, standard, ...) only add to documents that already match.
-        # Words in more than a tenth of the index add next to nothing (low idf) but cost a
-        # full pass over their postings: they are left to the kind preference instead.
-        common = snap.live_count / 10
-        for u in optional:
-            alts = [(toks, w) for toks, w in u.alternatives
-                    if all(snap.doc_frequency("body", t) <= common for t in toks)]
-            if not alts:
-                continue
-            for d, s in _unit_scores(snap, Unit(alts, False)).items():
-                if d in scores:
-                    scores[d] += OPTIONAL_WEIGHT * s
-    if plan.kinds or plan.cities:
-        kinds = {snap.value_ids["kind"][k] for k in plan.kinds if k in snap.value_ids["kind"]}
-        cities = {snap.value_ids["city"][c] for c in plan.cities if c in snap.value_ids["city"]}
-        karr, carr = snap.values["kind"], snap.values["city"]
-        for d in scores:
-            f = 1.0
-            if karr[d] in kinds:
-                f *= KIND_BOOST
-            if carr[d] in cities:
-                f *= CITY_BOOST
-            if f != 1.0:
-                scores[d] *= f
+    # ---- the smart ranking: every unit (concept, word, standard, intent, alias) adds its best
+    # alternative's BM25F score; nothing is required
+    unit_maps = [_unit_scores(snap, u) for u in plan.units]
+    smart = _weighted_sum(snap, [(m, u.weight) for m, u in zip(unit_maps, plan.units)])
+    # ---- the plain ranking: the typed words as a bag of words
+    plain = _weighted_sum(snap, [(_alternative_scores(snap, toks), 1.0) for toks in plan.plain])
+    if filtered:
+        smart = {d: s for d, s in smart.items() if admitted(d)}
+        plain = {d: s for d, s in plain.items() if admitted(d)}
+    prefer = _preferences(snap, plan, smart.keys() | plain.keys())
+    for d, f in prefer.items():
+        if d in smart:
+            smart[d] *= f
+    fused = _fuse(smart, plain, prefer)
+    # ---- feedback: the names the best results share are what the query is about
+    if FEEDBACK_DOCS and sort not in ("price", "newest") and fused:
+        unit = _feedback_unit(snap, fused, smart)
+        if unit is not None:
+            fb = _unit_scores(snap, unit)
+            if filtered:
+                fb = {d: v for d, v in fb.items() if admitted(d)}
+            if fb:
+                for d, v in fb.items():
+                    smart[d] = smart.get(d, 0.0) + v * prefer.get(d, 1.0)
+                fused = _fuse(smart, plain, prefer)
 
-    total = len(scores)
+    unmatched = [u.label for u, m in zip(plan.units, unit_maps)
+                 if u.label and u.role != "alias" and not any(d in smart for d in m)]
+    candidates = fused.keys()
+    total = len(candidates)
     facets = {}
     for fname in FACETS:
         arr = snap.values[fname]
         names = snap.names[fname]
-        c = Counter(map(arr.__getitem__, scores))
+        c = Counter(map(arr.__getitem__, candidates))
         facets[fname] = {names[v]: k for v, k in c.most_common() if names[v]}
 
     want = start + per_page
+    rids = snap.rids
+    # documents of a standard the query names come first, whatever else it says
+    std_maps = [m for u, m in zip(plan.units, unit_maps) if u.role == "std" and m]
+    sget = smart.get
+    if std_maps:
+        def key(d: int):
+            return (sum(1 for m in std_maps if d in m), fused[d], sget(d, 0.0), -rids[d])
+    else:
+        def key(d: int):
+            return (fused[d], sget(d, 0.0), -rids[d])
+
     if sort == "price":
-        ordered = sorted(scores, key=lambda d: (price[d] is None, price[d] or 0.0, -scores[d]))
-        picked = [(d, scores[d]) for d in ordered[start:want]]
+        ordered = sorted(candidates, key=lambda d: (price[d] is None, price[d] or 0.0,
+                                                    -fused[d], rids[d]))
+        picked = [(d, fused[d]) for d in ordered[start:want]]
     elif sort == "newest":
         upd = snap.updated
-        top = heapq.nlargest(want, scores, key=lambda d: (upd[d], scores[d]))
-        picked = [(d, scores[d]) for d in top[start:want]]
+        top = heapq.nlargest(want, candidates, key=lambda d: (upd[d], fused[d], -rids[d]))
+        picked = [(d, fused[d]) for d in top[start:want]]
     else:
-        rids = snap.rids
-        # C-speed preselection, then a stable order (score, then lower id first) for ties
-        pre = heapq.nlargest(want + 20, scores, key=scores.__getitem__)
-        top = sorted(pre, key=lambda d: (-scores[d], rids[d]))[:want]
-        picked = [(d, scores[d]) for d in top[start:want]]
+        top = heapq.nlargest(want, candidates, key=key)
+        picked = [(d, fused[d]) for d in top[start:want]]
     hits = [_hit(snap, d, s, plan, snippet_width) for d, s in picked]
-    return SearchResult(total, hits, facets, plan.suggestion, plan.note, page, per_page, q)
+    result = SearchResult(total, hits, facets, plan.suggestion, plan.note, page, per_page, q)
+    result.unmatched = unmatched
+    if not total:
+        result.nearest_kinds = _nearest_kinds(snap, unit_maps, plan)
+    return result
+
+
+def _preferences(snap: _Snapshot, plan: Plan, docs) -> dict[int, float]:
+    """Soft preferences of the query (kinds its intent words name, cities it names):
+    a factor per document, never a filter."""
+    if not (plan.kinds or plan.cities):
+        return {}
+    kinds = {snap.value_ids["kind"][k] for k in plan.kinds if k in snap.value_ids["kind"]}
+    cities = {snap.value_ids["city"][c] for c in plan.cities if c in snap.value_ids["city"]}
+    karr, carr = snap.values["kind"], snap.values["city"]
+    prefer: dict[int, float] = {}
+    for d in docs:
+        f = 1.0
+        if karr[d] in kinds:
+            f *= KIND_BOOST
+        if carr[d] in cities:
+            f *= CITY_BOOST
+        if f != 1.0:
+            prefer[d] = f
+    return prefer
+
+
+def _fuse(smart: dict[int, float], plain: dict[int, float], prefer: dict[int, float]
+          ) -> dict[int, float]:
+    """One score from both rankings: the smart score plus the plain words' score as a
+    should-clause (each scaled to its best document), the preferences applied to both."""
+    top_s = max(smart.values(), default=0.0) or 1.0
+    top_p = max(plain.values(), default=0.0) or 1.0
+    ws, wp = 1.0 / top_s, PLAIN_WEIGHT / top_p
+    fused = {d: s * ws for d, s in smart.items()}
+    get = fused.get
+    pget = prefer.get
+    for d, s in plain.items():
+        fused[d] = get(d, 0.0) + s * wp * pget(d, 1.0)
+    return fused
+
+
+def _feedback_unit(snap: _Snapshot, fused: dict[int, float], smart: dict[int, float]):
+    """Names shared by several of the best results (what the catalogue calls the thing the
+    query found), as a unit weighted below the typed words; None when they do not agree."""
+    top = heapq.nlargest(FEEDBACK_DOCS, fused, key=fused.__getitem__)
+    votes: Counter[str] = Counter()
+    for d in top:
+        votes.update(set(snap.doc_names(d)))
+    alts = [(tuple(name.split(" ")), FEEDBACK_WEIGHT)
+            for name, n in votes.most_common(FEEDBACK_NAMES) if n >= FEEDBACK_MIN_VOTES]
+    return Unit(alts, role="feedback") if alts else None
+
+
+def _nearest_kinds(snap: _Snapshot, unit_maps: list[dict[int, float]], plan: Plan) -> dict[str, int]:
+    """When nothing is found: the kinds the words find without the filters, or else the kinds
+    the intent words point to, with how many resources each holds."""
+    counts: Counter[str] = Counter()
+    seen: set[int] = set()
+    karr, names = snap.values["kind"], snap.names["kind"]
+    for m in unit_maps:
+        for d in m:
+            if d not in seen:
+                seen.add(d)
+                counts[names[karr[d]]] += 1
+    if not counts and plan.kinds:
+        for k in plan.kinds:
+            vid = snap.value_ids["kind"].get(k)
+            if vid is not None:
+                counts[k] = (snap.value_bits("kind").get(vid, 0) & snap.live_bits).bit_count()
+    return {k: n for k, n in counts.most_common() if n}
 
 
 def _filter_bits(snap: _Snapshot, conds, flags, max_price, only, exclude) -> int:

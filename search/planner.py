@@ -1,27 +1,37 @@
-"""Turn what a user typed into a plan: units to match, kinds and cities to prefer.
+"""Turn what a user typed into a plan: weighted units to score, kinds and cities to prefer.
 
 The input is treated as plain words, never as query syntax: ``AND``, ``(``, ``"``, ``*``,
 ``~``, ``^`` or ``title:`` are ordinary characters (mostly dropped by the tokenizer).
 
-* Words are cut into *slots* (a Chinese word, an English word, or a code with its parts).
-* Runs of slots found in the synonym table become one *concept unit*: the typed words, or
-  any of their synonyms with a lower weight.
-* Other slots of a whitespace-separated chunk form one unit whose tokens are AND-ed.
-* Intent words (送样, 预约, 专利, standard ...) steer the ranking towards a kind; some of them
-  (检测, 专利, 标准) are also optional words that add to the score when present.
-* City names (南京, Nanjing) prefer that city; they are not required to match.
-* Unknown English words are corrected against the index vocabulary ("did you mean").
+No word is ever required.  A result that lacks a word scores lower; only a query none of whose
+words matches anything comes back empty.
+
+* Words are cut into *slots* (a Chinese word, an English word, a code, a standard number).
+* Runs of slots found in the synonym table become one *concept unit*: the typed words, or any
+  of their synonyms with a lower weight.  Other slots are units of their own.
+* Units are scored with BM25F and summed (the "smart" ranking).  Beside it the index runs the
+  *plain* words (``Plan.plain``: every typed word, no synonyms, no preferences) and fuses both
+  rankings, so that a plan can re-order but never lose what the plain words find.
+* Intent words (送样, 预约, 专利, standard ...) prefer a kind; they also count as words, lightly.
+* Filler words (where, can, 哪里, 找 ...) only say what the user wants to do: no unit of their own.
+* City names (南京, Nanjing) prefer that city.
+* Unknown English words get the closest index word as an alternative ("did you mean").
+* Mined aliases (see ``search.aliases``) add the names the catalogue itself gives to the things
+  a query names: a model number finds what that model is, a Chinese title its English title.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .analysis import normalize
+from .aliases import vote
+from .analysis import is_cjk, normalize
 from .synonyms import (
+    FILLER_WORDS,
     INTENT_WORDS,
-    SOFT_WORDS,
     Slot,
     city_of,
     known_english_words,
@@ -33,25 +43,61 @@ if TYPE_CHECKING:  # pragma: no cover
     from .index import _Snapshot
 
 MAX_QUERY_CHARS = 200
+#: English words shorter than this are never "corrected" (too many real words are near them).
+MIN_CORRECTED = 5
 MAX_SLOTS = 32
+#: A synonym from the hand table, relative to the words typed.
 SYNONYM_WEIGHT = 0.7
+#: A spelling correction, relative to the word typed (which usually matches nothing).
+CORRECTION_WEIGHT = 0.9
+#: Intent words ("检测", "patent") as text: they add a little; their real job is the kind.
+INTENT_WEIGHT = 0.3
+#: A single Chinese character cut out of a phrase (新, 出, 上): often a fragment, not a word.
+SINGLE_CHAR_WEIGHT = 0.5
+#: A name the catalogue gives to what a key of the query identifies (search.aliases).
+ALIAS_WEIGHT = 0.3
+#: A key of one English word is used when at least this share of the documents holding the word
+#: state it as a key.
+ALIAS_MIN_SHARE = 0.5
+#: Names given by at least this share of the documents stating a key, at most ALIAS_MAX_NAMES.
+ALIAS_NAME_SHARE = 0.15
+ALIAS_MAX_NAMES = 4
+ALIAS_MAX_WORDS = 4
+#: Which relations of search.aliases a query uses, in this order: identifying keys (models,
+#: standard numbers, abbreviations in titles), pairs "X（ABBR）", names and keywords, makers.
+ALIAS_RELATIONS = ("k", "m")
 
 
 @dataclass
 class Unit:
+    """One thing the query asks for, found by any of its alternatives.
+
+    ``alternatives``: (index tokens that must all be present, weight); the first is the words
+    as typed (weight 1).  ``role``: "content", "std" (a standard number), "intent" or "wild".
+    """
+
     alternatives: list[tuple[tuple[str, ...], float]]
-    required: bool = True
+    role: str = "content"
     label: str = ""
+    weight: float = 1.0
+
+    @property
+    def required(self) -> bool:  # older interface: nothing is required any more
+        return False
 
 
 @dataclass
 class Plan:
     units: list[Unit] = field(default_factory=list)
+    #: the plain words: every typed word's own index tokens, one group per word
+    plain: list[tuple[str, ...]] = field(default_factory=list)
     kinds: set[str] = field(default_factory=set)
     cities: set[str] = field(default_factory=set)
     highlight: list[str] = field(default_factory=list)
     suggestion: str | None = None
     note: str | None = None
+    #: words of the query that take part in matching, as typed, with the units they belong to
+    words: list[tuple[str, list[int]]] = field(default_factory=list)
 
 
 MAX_WILDCARD_TERMS = 30
@@ -86,11 +132,92 @@ def _wildcard_unit(prefix: str, snap: "_Snapshot", plan: Plan) -> Unit | None:
         plan.note = plan.note or (f"{prefix}* matches many words; only the "
                                   f"{MAX_WILDCARD_TERMS} most common were used")
     plan.highlight.append(prefix)
-    return Unit([((t,), 1.0) for t in terms], required=True, label=prefix + "*")
+    return Unit([((t,), 1.0) for t in terms], role="wild", label=prefix + "*")
+
+
+def _join(surfaces: list[str]) -> str:
+    """Words as the user would write them: 原子力显微镜, vector network, XPS 上机."""
+    out = ""
+    for w in surfaces:
+        if out and not (is_cjk(out[-1]) and is_cjk(w[:1])):
+            out += " "
+        out += w
+    return out
 
 
 def _is_word(surface: str) -> bool:
     return surface.isascii() and surface.isalpha()
+
+
+def _typed_in_capitals(word: str, raw: str) -> bool:
+    """ATCC, PRC: typed in capitals, an acronym rather than a misspelt word."""
+    typed = unicodedata.normalize("NFKC", raw or "")
+    return re.search(rf"(?<![A-Za-z]){re.escape(word.upper())}(?![A-Za-z])", typed) is not None
+
+
+def _is_intent(s: Slot) -> bool:
+    return s.key in INTENT_WORDS or s.surface in INTENT_WORDS
+
+
+def _is_filler(s: Slot) -> bool:
+    return s.key in FILLER_WORDS or s.surface in FILLER_WORDS
+
+
+def _alias_units(slots: list[Slot], snap: "_Snapshot", plan: Plan) -> list[Unit]:
+    """Units for runs of query words that the catalogue states as keys (a model, a keyword, an
+    abbreviation, a standard number, a title): the names the records stating the key share, and
+    the maker's name in the other language.  Longest runs first; a run is used only when its
+    words are mostly used as that key in the catalogue."""
+    units: list[Unit] = []
+    usable = [i for i, s in enumerate(slots) if not _is_filler(s) and not city_of(s.key)]
+    taken: set[int] = set()
+    for n in range(min(ALIAS_MAX_WORDS, len(usable)), 0, -1):
+        for a in range(len(usable) - n + 1):
+            idx = usable[a:a + n]
+            if idx[-1] - idx[0] != n - 1 or taken & set(idx):
+                continue
+            span = [slots[i] for i in idx]
+            if n == 1 and _is_intent(span[0]):
+                continue
+            tokens = tuple(t for s in span for t in s.tokens)
+            key = " ".join(tokens)
+            label = _join([s.surface for s in span])
+            found = False
+            for rel in ALIAS_RELATIONS:
+                docs = snap.alias_docs(f"{rel}:{key}")
+                if not docs:
+                    continue
+                if n == 1 and span[0].kind == "word" and rel != "m":
+                    # one English word: is it mostly this key ("Orbitrap"), or a word that a
+                    # model happens to contain ("Form 3")?
+                    holding = snap.match_count(tokens)
+                    if holding and len(docs) / holding < ALIAS_MIN_SHARE:
+                        continue
+                if rel == "p":
+                    def names_of(d: int, key: str = key) -> list[str]:
+                        return [b if a == key else a for a, b in snap.doc_pairs(d)
+                                if key in (a, b)]
+                elif rel == "m":
+                    names_of = snap.doc_makers
+                else:
+                    names_of = snap.doc_names
+                votes = vote(names_of, docs)
+                floor = max(1, ALIAS_NAME_SHARE * min(len(docs), 2000))
+                alts = []
+                for name, count in votes.most_common():
+                    if count < floor or len(alts) >= ALIAS_MAX_NAMES:
+                        break
+                    toks = tuple(name.split(" "))
+                    if toks == tokens:
+                        continue
+                    alts.append((toks, ALIAS_WEIGHT))
+                if alts:
+                    units.append(Unit(alts, role="alias", label=label))
+                    found = True
+                    break
+            if found:
+                taken.update(idx)
+    return units
 
 
 def plan_query(raw: str, snap: "_Snapshot | None" = None) -> Plan:
@@ -99,43 +226,51 @@ def plan_query(raw: str, snap: "_Snapshot | None" = None) -> Plan:
     if len(text) > MAX_QUERY_CHARS:
         text = text[:MAX_QUERY_CHARS]
         plan.note = f"query was shortened to {MAX_QUERY_CHARS} characters"
-    chunks = text.split()
-    slots: list[Slot] = []
     wildcard_units: list[Unit] = []
-    for ci, chunk in enumerate(chunks):
+    rest = []
+    for chunk in text.split():
         if snap is not None and chunk.endswith("*") and len(chunk.rstrip("*")) >= 2:
             unit = _wildcard_unit(chunk.rstrip("*"), snap, plan)
             if unit is not None:
                 wildcard_units.append(unit)
                 continue
-        slots.extend(slots_for(chunk, ci))
+        rest.append(chunk)
+    # the words of the whole text at once: a standard's number may follow its organisation
+    # after a space (GB/T 228.1, ASTM B117)
+    slots: list[Slot] = slots_for(" ".join(rest))
     if len(slots) > MAX_SLOTS:
         slots = slots[:MAX_SLOTS]
         plan.note = plan.note or f"only the first {MAX_SLOTS} words were used"
 
-    # ---- typos: unknown English words are replaced by the closest index word
+    # ---- typos: an unknown English word also looks for the closest index word
+    corrections: dict[int, Slot] = {}
     if snap is not None and slots:
         corrector = snap.corrector
         known = known_english_words()
         corrected_text = text
-        changed = False
-        fixed: list[Slot] = []
-        for s in slots:
+        for i, s in enumerate(slots):
             word = s.surface
-            if (_is_word(word) and 4 <= len(word) <= 24 and word not in corrector
-                    and word not in known and city_of(word) is None):
+            if (_is_word(word) and MIN_CORRECTED <= len(word) <= 24 and word not in corrector
+                    and not _typed_in_capitals(word, raw)
+                    and word not in known and city_of(word) is None
+                    and not snap.doc_frequency("body", s.key)):
                 better = corrector.suggest(word)
                 if better:
                     new = slots_for(better, s.chunk)
                     if new:
-                        fixed.append(new[0])
+                        corrections[i] = new[0]
                         corrected_text = corrected_text.replace(word, better, 1)
-                        changed = True
-                        continue
-            fixed.append(s)
-        if changed:
-            slots = fixed
+        if corrections:
             plan.suggestion = corrected_text
+
+    # ---- the plain words: every typed word as it is (and its correction, as typed words go)
+    for i, s in enumerate(slots):
+        plan.plain.append(s.tokens)
+        if s.kind == "std" and len(s.alternatives) > 2:
+            plan.plain.append(s.alternatives[-1][0])  # the number as typed codes
+        if i in corrections:
+            plan.plain.append(corrections[i].tokens)
+    plan.plain = list(dict.fromkeys(plan.plain))
 
     # ---- intent and city words
     for s in slots:
@@ -146,69 +281,79 @@ def plan_query(raw: str, snap: "_Snapshot | None" = None) -> Plan:
         if c:
             plan.cities.add(c)
 
+    # ---- concepts of the synonym table, longest first, over the words that are not fillers
+    # or cities ("RoHS检测" is the group member RoHS检测; "salt spray test" a phrase of its own)
     table = load_synonyms()
-    # Intent and filler words do not take part in synonym matching ("RoHS检测" is the
-    # concept RoHS plus the intent 检测), unless the query has nothing else.
-    content = [i for i, s in enumerate(slots)
-               if s.key not in INTENT_WORDS and s.key not in SOFT_WORDS]
-    if not content:
-        content = list(range(len(slots)))
+    content = [i for i, s in enumerate(slots) if not _is_filler(s) and not city_of(s.key)]
     keys = [slots[i].key for i in content]
     covered: set[int] = set()
     matches = []
     for ci, cj, alts in table.match(keys):
         i, j = content[ci], content[cj - 1] + 1
-        if j - i != cj - ci:  # an intent word sits inside the run: match only its start
-            continue
-        if all(city_of(s.key) for s in slots[i:j]):
+        if j - i != cj - ci:  # a filler or city sits inside the run: match only its start
             continue
         # Neighbouring concepts from the same synonym group (金属3D打印 SLM) are one concept.
         if matches and matches[-1][1] == i and (
                 {a.keys for a in matches[-1][2]} & {a.keys for a in alts}
-                or tuple(keys[i:j]) in {a.keys for a in matches[-1][2]}):
+                or tuple(keys[ci:cj]) in {a.keys for a in matches[-1][2]}):
             pi, _, palts = matches[-1]
             have = {a.keys for a in palts}
             matches[-1] = (pi, j, palts + [a for a in alts if a.keys not in have])
             continue
         matches.append((i, j, alts))
+
+    word_units: dict[int, list[int]] = {}
+
+    def add_unit(unit: Unit, members: range | list[int]) -> None:
+        plan.units.append(unit)
+        for m in members:
+            word_units.setdefault(m, []).append(len(plan.units) - 1)
+
     for i, j, alts in matches:
         span = slots[i:j]
-        typed = tuple(t for s in span for t in s.tokens)
-        alternatives = [(typed, 1.0)]
-        for alt in alts:
-            toks = tuple(t for s in alt.slots for t in s.tokens)
-            if toks and toks != typed:
-                alternatives.append((toks, SYNONYM_WEIGHT))
-                plan.highlight.extend(s.surface for s in alt.slots)
-        soft = all(s.key in INTENT_WORDS or s.key in SOFT_WORDS for s in span)
-        plan.units.append(Unit(alternatives, required=not soft,
-                               label=" ".join(s.surface for s in span)))
+        intent_only = all(_is_intent(s) for s in span)
+        if len(span) == 1:
+            alternatives = list(span[0].alternatives)
+        else:
+            alternatives = [(tuple(t for s in span for t in s.tokens), 1.0)]
+        if not intent_only:  # 检测 = 测试 = test ...: the kind preference does that job
+            typed = alternatives[0][0]
+            for alt in alts:
+                toks = alt.tokens
+                if toks and toks != typed:
+                    alternatives.append((toks, SYNONYM_WEIGHT))
+                    plan.highlight.extend(s.surface for s in alt.slots)
+        role = "intent" if intent_only else ("std" if span[0].kind == "std" and len(span) == 1
+                                             else "content")
+        add_unit(Unit(alternatives, role=role, label=_join([s.surface for s in span]),
+                      weight=INTENT_WEIGHT if intent_only else 1.0), range(i, j))
         plan.highlight.extend(s.surface for s in span)
         covered.update(range(i, j))
 
-    by_chunk: dict[int, list[Slot]] = {}
     for idx, s in enumerate(slots):
-        if idx in covered:
+        if idx in covered or _is_filler(s) or city_of(s.key):
             continue
-        if s.key in SOFT_WORDS or s.surface in SOFT_WORDS or city_of(s.key):
-            continue
-        if s.key in INTENT_WORDS:
-            plan.units.append(Unit([(s.tokens, 1.0)], required=False, label=s.surface))
-            plan.highlight.append(s.surface)
-            continue
-        by_chunk.setdefault(s.chunk, []).append(s)
-    for chunk_slots in by_chunk.values():
-        toks = tuple(dict.fromkeys(t for s in chunk_slots for t in s.tokens))
-        plan.units.append(Unit([(toks, 1.0)], required=True,
-                               label=" ".join(s.surface for s in chunk_slots)))
-        plan.highlight.extend(s.surface for s in chunk_slots)
-        for s in chunk_slots:
-            if len(s.tokens) > 1:
-                plan.highlight.extend(s.tokens[1:])
+        alternatives = list(s.alternatives)
+        if idx in corrections:
+            alternatives += [(toks, w * CORRECTION_WEIGHT)
+                             for toks, w in corrections[idx].alternatives]
+            plan.highlight.append(corrections[idx].surface)
+        intent = _is_intent(s)
+        role = "intent" if intent else ("std" if s.kind == "std" else "content")
+        weight = (INTENT_WEIGHT if intent
+                  else SINGLE_CHAR_WEIGHT if s.kind == "cjk" and len(s.surface) == 1 else 1.0)
+        add_unit(Unit(alternatives, role=role, label=s.surface, weight=weight), [idx])
+        plan.highlight.append(s.surface)
+        if len(s.tokens) > 1:
+            plan.highlight.extend(s.tokens[1:])
 
-    plan.units.extend(wildcard_units)
-    # Only intent or city words ("预约 南京", "Suzhou"): no units; the index browses
-    # everything, preferred kinds and cities first.
+    if snap is not None:
+        plan.units.extend(_alias_units(slots, snap, plan))
+    for unit in wildcard_units:
+        plan.units.append(unit)
+    for idx, s in enumerate(slots):
+        if idx in word_units:
+            plan.words.append((s.surface, word_units[idx]))
     # The stem is a good highlight too (microscop matches "microscopes").
     plan.highlight.extend(t for u in plan.units for alt, _ in u.alternatives[:1] for t in alt
                           if t.isalpha())

@@ -14,48 +14,51 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from .analysis import normalize, query_runs
+from .analysis import Alternative, normalize, query_words
 
 SYNONYM_FILE = Path(__file__).with_name("synonyms.txt")
 
 
 @dataclass(frozen=True)
 class Slot:
-    """One key of a query: a Chinese word or one English word / code.
+    """One word of a query: a Chinese word, an English word, a code or a standard number.
 
-    ``tokens`` are the index terms that must all be present (a code is AND-ed with its parts).
-    """
+    ``alternatives`` are ways to find it: tuples of index terms that must all be present, with
+    a weight (the word as typed first, weight 1; the parts of a hyphenated code lower)."""
 
     key: str
-    tokens: tuple[str, ...]
+    alternatives: tuple[Alternative, ...]
     surface: str
     chunk: int = 0
+    kind: str = "word"
+
+    @property
+    def tokens(self) -> tuple[str, ...]:
+        return self.alternatives[0][0]
 
 
 def slots_for(text: str, chunk: int = 0) -> list[Slot]:
     text = normalize(text)
-    out: list[Slot] = []
-    for kind, surface, toks in query_runs(text):
-        if not toks:
-            continue
-        if kind == "cjk":
-            out.extend(Slot(t, (t,), t, chunk) for t in toks)
-        else:
-            out.append(Slot(toks[0], toks, surface, chunk))
-    return out
+    return [Slot(w.key, w.alternatives, w.surface, chunk, w.kind) for w in query_words(text)]
 
 
 @dataclass
-class Alternative:
+class Expansion:
+    """Another member of a synonym group, as the query words it is made of."""
+
     keys: tuple[str, ...]
     slots: tuple[Slot, ...]
     text: str
+
+    @property
+    def tokens(self) -> tuple[str, ...]:
+        return tuple(t for s in self.slots for t in s.tokens)
 
 
 @dataclass
 class SynonymTable:
     #: key sequence -> alternatives (other members of its groups)
-    expansions: dict[tuple[str, ...], list[Alternative]] = field(default_factory=dict)
+    expansions: dict[tuple[str, ...], list[Expansion]] = field(default_factory=dict)
     max_len: int = 1
     groups: int = 0
 
@@ -65,7 +68,7 @@ class SynonymTable:
         for term in terms + (targets or []):
             slots = tuple(slots_for(term))
             if slots:
-                analysed[term] = Alternative(tuple(s.key for s in slots), slots, term)
+                analysed[term] = Expansion(tuple(s.key for s in slots), slots, term)
         sources = terms
         dests = targets if targets is not None else terms
         for src in sources:
@@ -83,7 +86,7 @@ class SynonymTable:
             self.max_len = max(self.max_len, len(key))
         self.groups += 1
 
-    def match(self, keys: list[str]) -> list[tuple[int, int, list[Alternative]]]:
+    def match(self, keys: list[str]) -> list[tuple[int, int, list[Expansion]]]:
         """Greedy longest-first matches: [(start, end, alternatives)]."""
         out = []
         i = 0
@@ -129,10 +132,12 @@ def load_synonyms(path: str | None = None) -> SynonymTable:
 
 INTENT_WORDS: dict[str, tuple[str, ...]] = {}
 for _words, _kinds in [
-    ("送样 送检 检测 检验 测试 化验 检测服务 测试服务 委托 委托检测 第三方 报告 test testing tests "
+    ("送样 送检 送测 检测 检验 测试 化验 检测服务 测试服务 委托 委托检测 第三方 报告 test testing tests "
      "tested inspection assay analysis service services 服务", ("testing_service",)),
-    ("预约 上机 机时 设备 仪器 预订 自主上机 booking book reserve reservation instrument "
-     "instruments equipment machine", ("instrument", "facility")),
+    ("预约 上机 机时 约机 约机时 设备 仪器 预订 自主上机 booking book reserve reservation "
+     "instrument instruments equipment machine", ("instrument", "facility")),
+    ("测 测量 测定 测一下 measure measures measured measuring measurement measurements "
+     "determine determination characterize characterization", ("instrument", "testing_service")),
     ("专利 专利转让 专利许可 发明专利 patent patents 转让 许可 license licensing",
      ("patent",)),
     ("标准 标准全文 国标 国家标准 行业标准 规范 手册 文献 资料 standard standards specification "
@@ -145,13 +150,18 @@ for _words, _kinds in [
     for _w in _words.split():
         INTENT_WORDS[_w] = _kinds
 
-# Intent words that only steer and should not be required as text.  (专利 or 标准 are kept as
-# optional words too: they often appear in titles.)
-SOFT_WORDS = frozenset(
-    "送样 送检 检测服务 测试服务 委托 委托检测 预约 上机 机时 预订 自主上机 服务 "
-    "booking book reserve reservation service services 租用 租赁 出租 rent rental "
-    "标准全文 全文 找 需要 提供 哪家 哪里 附近 价格 收费 多少钱 费用 price".split()
+#: Words that only say what the user wants to do or ask ("where can I", "哪里可以", "找谁"):
+#: left out of the concept match; they never remove a result (they are still plain words).
+FILLER_WORDS = frozenset(
+    "找 找到 寻找 需要 需 提供 哪家 哪里 哪儿 哪有 哪个 哪些 在哪 在哪儿 在哪里 去哪 谁 怎么 怎样 如何 "
+    "什么 是否 能否 能不能 可否 可以 能 想 想要 要 请问 请 帮 帮忙 我 我们 咱们 公司 一下 推荐 附近 "
+    "多少钱 价格 收费 费用 全文 标准全文 有没有 有无 吗 呢 吧 "
+    "where who whom how what which can could would should may might will shall i we me us my our "
+    "you your need needs needed want wants wanted looking look find finding help please any some "
+    "there someone somebody anyone anybody able possible get getting have has do does did "
+    "price prices cost costs".split()
 )
+SOFT_WORDS = FILLER_WORDS  # older name
 
 CITIES: dict[str, str] = {}
 for _zh, _en in [
@@ -185,6 +195,6 @@ def known_english_words() -> frozenset[str]:
     """English words of the synonym table: never "corrected" as typos."""
     words = set(_WORD.findall(normalize(SYNONYM_FILE.read_text(encoding="utf-8"))))
     words.update(w for w in INTENT_WORDS if w.isascii())
-    words.update(w for w in SOFT_WORDS if w.isascii())
+    words.update(w for w in FILLER_WORDS if w.isascii())
     words.update(w for w in CITIES if w.isascii())
     return frozenset(words)

@@ -1,5 +1,6 @@
 """The synonym table we ship: size, parsing, directions."""
 
+from search.analysis import query_tokens
 from search.planner import plan_query
 from search.synonyms import SYNONYM_FILE, load_synonyms, parse_line
 
@@ -20,7 +21,8 @@ def test_groups_join_chinese_english_and_abbreviations():
     assert ("扫描", "电子显微镜") in alternatives("SEM")
     assert ("扫描", "电子显微镜") in alternatives("scanning electron microscope")
     assert ("盐雾试验",) in alternatives("salt spray test")
-    assert ("gc-ms", "gc", "ms") in alternatives("气质联用")
+    assert query_tokens("GC-MS") == query_tokens("GCMS")  # one token, hyphen or not
+    assert tuple(query_tokens("GC-MS")) in alternatives("气质联用")
 
 
 def test_one_directional_entries():
@@ -38,7 +40,10 @@ def test_typed_words_weigh_more_than_synonyms():
 
 def test_intent_and_city_words_steer_instead_of_matching():
     plan = plan_query("XPS 上机预约 南京")
-    assert [u.label for u in plan.units if u.required] == ["xps"]
+    assert [u.label for u in plan.units if u.role == "content"] == ["xps"]
+    assert {u.label for u in plan.units if u.role == "intent"} == {"上机", "预约"}
+    assert all(u.weight < 1 for u in plan.units if u.role == "intent")
+    assert not any(u.required for u in plan.units)  # nothing must match
     assert plan.kinds >= {"instrument"} and plan.cities == {"南京"}
     assert plan_query("盐雾 送检").kinds == {"testing_service"}
     assert plan_query("graphene patent").kinds == {"patent"}
