@@ -29,7 +29,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from .analysis import find_standards, normalize, query_words, std_terms
+from .analysis import find_standards, is_cjk, normalize, query_words, std_terms
 
 __all__ = ["DocAliases", "doc_aliases", "key_string", "alias_terms", "encode_names",
            "decode_names", "vote"]
@@ -104,7 +104,8 @@ class DocAliases:
     """What one record states, as analysed strings (see the module's docstring)."""
 
     #: relation -> keys: "k" identifying keys (model, standard numbers, an abbreviation its
-    #: title gives), "t" its names and keywords, "m" its maker's names, "p" members of pairs
+    #: title gives), "t" its names and keywords, "m" its maker's names, "p" members of pairs,
+    #: "i" the number of the standard the record is
     keys: dict[str, list[str]] = field(default_factory=dict)
     names: list[str] = field(default_factory=list)
     makers: list[str] = field(default_factory=list)
@@ -177,9 +178,14 @@ def doc_aliases(doc: dict) -> DocAliases:
     for t in std_texts:
         for _s, _e, cls, number in find_standards(normalize(t)):
             std_keys.extend(std_terms(cls, number))
+    # a standard's own number (a document that *is* GB/T 228.1, not one that cites it)
+    for _s, _e, cls, number in find_standards(normalize(str(attrs.get("standard_no") or ""))):
+        out.keys.setdefault("i", []).extend(std_terms(cls, number))
 
     def analysed(strings: Iterable[str]) -> list[str]:
-        return list(dict.fromkeys(s for s in map(key_string, strings) if s))
+        # a key or name of one Chinese character (力 of 力可) says too little
+        return list(dict.fromkeys(s for s in map(key_string, strings)
+                                  if s and not (len(s) == 1 and is_cjk(s))))
 
     out.names = analysed(names)
     out.keys["k"] = list(dict.fromkeys(

@@ -50,6 +50,8 @@ MAX_SLOTS = 32
 SYNONYM_WEIGHT = 0.7
 #: A spelling correction, relative to the word typed (which usually matches nothing).
 CORRECTION_WEIGHT = 0.9
+#: A piece of a Chinese word that no record contains (阻燃 of 阻燃剂).
+SUBWORD_WEIGHT = 0.6
 #: Intent words ("检测", "patent") as text: they add a little; their real job is the kind.
 INTENT_WEIGHT = 0.3
 #: A single Chinese character cut out of a phrase (新, 出, 上): often a fragment, not a word.
@@ -145,6 +147,20 @@ def _join(surfaces: list[str]) -> str:
     return out
 
 
+def _indexed_parts(word: str, snap: "_Snapshot") -> list[str]:
+    """The longest pieces of a Chinese word that the index holds (阻燃剂 -> 阻燃), for a word
+    no record contains."""
+    found: list[str] = []
+    for size in range(len(word) - 1, 1, -1):
+        for i in range(len(word) - size + 1):
+            part = word[i:i + size]
+            if any(part in f for f in found):
+                continue
+            if snap.doc_frequency("body", part):
+                found.append(part)
+    return found
+
+
 def _is_word(surface: str) -> bool:
     return surface.isascii() and surface.isalpha()
 
@@ -203,14 +219,13 @@ def _alias_units(slots: list[Slot], snap: "_Snapshot", plan: Plan) -> list[Unit]
                     names_of = snap.doc_names
                 votes = vote(names_of, docs)
                 floor = max(1, ALIAS_NAME_SHARE * min(len(docs), 2000))
-                alts = []
-                for name, count in votes.most_common():
-                    if count < floor or len(alts) >= ALIAS_MAX_NAMES:
-                        break
-                    toks = tuple(name.split(" "))
-                    if toks == tokens:
-                        continue
-                    alts.append((toks, ALIAS_WEIGHT))
+                # most votes first; among equals the more specific name (fewer records)
+                named = sorted(((count, tuple(name.split(" "))) for name, count in votes.items()
+                                if count >= floor), key=lambda ct: (-ct[0], ct[1]))
+                ranked = sorted(named[:3 * ALIAS_MAX_NAMES],
+                                key=lambda ct: (-ct[0], snap.match_count(ct[1]), ct[1]))
+                alts = [(toks, ALIAS_WEIGHT) for _count, toks in ranked
+                        if toks != tokens][:ALIAS_MAX_NAMES]
                 if alts:
                     units.append(Unit(alts, role="alias", label=label))
                     found = True
@@ -338,6 +353,11 @@ def plan_query(raw: str, snap: "_Snapshot | None" = None) -> Plan:
             alternatives += [(toks, w * CORRECTION_WEIGHT)
                              for toks, w in corrections[idx].alternatives]
             plan.highlight.append(corrections[idx].surface)
+        elif snap is not None and s.kind == "cjk" and len(s.key) >= 3 and not snap.doc_frequency(
+                "body", s.key):
+            for part in _indexed_parts(s.key, snap):
+                alternatives.append(((part,), SUBWORD_WEIGHT))
+                plan.highlight.append(part)
         intent = _is_intent(s)
         role = "intent" if intent else ("std" if s.kind == "std" else "content")
         weight = (INTENT_WEIGHT if intent
