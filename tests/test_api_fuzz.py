@@ -18,20 +18,23 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import schemathesis
+import sqlalchemy as sa
 from flask import Flask
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
-    allow_header_conformance, content_type_conformance, response_schema_conformance, status_code_conformance,
+    allow_header_conformance, content_type_conformance, negative_data_rejection, response_schema_conformance,
+    status_code_conformance, unsupported_method,
 )
 
 from booking.accounts import service as accounts
 from booking.extensions import db
-from booking.models import User
+from booking.models import Reservation, User
+from support import csrf_token
 
-EXAMPLES = int(os.environ.get("ONESTOP_FUZZ_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("ONESTOP_FUZZ_EXAMPLES", "20"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
-          allow_header_conformance]
+          allow_header_conformance, unsupported_method, negative_data_rejection]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 BIG_IDS = [2**31, 2**31 + 1, 2**63 - 1, 2**63, 10**30]
 
@@ -193,3 +196,37 @@ def test_the_description_lists_what_the_tests_above_rely_on(client):
         operation = next(iter(spec["paths"][path].values()))
         parameter = next(p for p in operation["parameters"] if p["in"] == "path")
         assert parameter["schema"] == {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+
+
+def test_text_no_database_can_store_is_422_not_500(client, member):
+    """PostgreSQL text cannot hold NUL: refused at the door, on both databases alike."""
+    start = coming(2, 10)
+    span = {"start": start.isoformat(), "end": (start + timedelta(hours=1)).isoformat()}
+    for path, body, field in (
+        ("/api/v1/reservations", {"resource_id": member["resource"].id, **span, "purpose": "XRD\x00"}, "purpose"),
+        ("/api/v1/tokens", {"email": "a\x00@example.com", "password": "x"}, "email"),
+        ("/api/v1/orders", {"resource_id": 1, "samples": 1, "sample_description": "one", "attachment": {
+            "filename": "a\x00.pdf", "content_base64": ""}}, "attachment.filename"),
+        ("/api/v1/reservations/1/cancel", {"reason\x00": "x"}, "reason"),
+    ):
+        response = client.post(path, json=body, headers=member["headers"])
+        assert response.status_code == 422, (path, response.status_code)
+        assert response.get_json()["error"] == "invalid" and field in response.get_json()["fields"], response.get_json()
+    assert db.session.scalar(sa.select(sa.func.count(Reservation.id))) == 0
+
+
+def test_json_nested_too_deep_to_decode_is_422(client, member):
+    for text in ("[" * 100_000 + "]" * 100_000, '{"a":' * 50_000 + "1" + "}" * 50_000):
+        response = client.post("/api/v1/reservations", data=text, headers={
+            **member["headers"], "Content-Type": "application/json"})
+        assert response.status_code == 422 and response.get_json()["error"] == "invalid"
+
+
+def test_pages_refuse_a_nul_character_with_400(client, auth, make_user):
+    user = make_user(email="member@example.com", language="en")
+    auth.login(user.email)
+    searched = client.get("/search", query_string={"q": "SEM\x00", "lang": "en"})
+    assert searched.status_code == 400 and "not allowed" in searched.get_data(as_text=True)
+    token = csrf_token(client, "/account")
+    renamed = client.post("/account?lang=en", data={"csrf_token": token, "name": "Eve\x00"})
+    assert renamed.status_code == 400 and "not allowed" in renamed.get_data(as_text=True)

@@ -4,14 +4,37 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, flash, jsonify, redirect, render_template, request
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from ..errors import DomainError
+from ..errors import DomainError, InvalidInput
 
 
 def wants_json() -> bool:
     return request.path.startswith("/api/")
+
+
+def nul_in(value: Any) -> str | None:
+    """Where decoded JSON holds a NUL character (a key or a string), as a field name; else None.
+
+    Walks without recursion: the body may be nested as deep as the JSON decoder allowed."""
+    stack: list[tuple[str, Any]] = [("body", value)]
+    while stack:
+        where, item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return where
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                name = str(key).replace("\x00", "")[:50]
+                path = name if where == "body" else f"{where}.{name}"
+                if "\x00" in str(key):
+                    return path
+                stack.append((path, child))
+        elif isinstance(item, list):
+            stack.extend((where, child) for child in item)
+    return None
 
 
 def register_web(app: Flask) -> None:
@@ -44,6 +67,29 @@ def register_web(app: Flask) -> None:
             return None
         user = db.session.get(User, int(ident))
         return user if user is not None and user.session_version == int(version) else None
+
+    @app.before_request
+    def refuse_unstorable_input() -> Any:
+        """Input that no database can store or the JSON decoder cannot read is refused at the door,
+        whatever view it was meant for: a NUL character (PostgreSQL text cannot hold one) and JSON
+        nested too deep to decode (a RecursionError). The API answers 422 `invalid`, pages 400."""
+        not_allowed = _("Contains a character that is not allowed.")
+        if wants_json():
+            if request.is_json and request.method not in ("GET", "HEAD", "OPTIONS"):
+                try:
+                    body = request.get_json(silent=True)
+                except RecursionError:
+                    raise InvalidInput(_("send a JSON object with Content-Type: application/json"),
+                                       fields={"body": _("send a JSON object with Content-Type: application/json")},
+                                       ) from None
+                where = nul_in(body)
+                if where is not None:
+                    raise InvalidInput(not_allowed, fields={where: not_allowed})
+            return None
+        for name, value in [*request.args.items(multi=True), *request.form.items(multi=True)]:
+            if "\x00" in name or "\x00" in value:
+                return render_template("error.html", code=400, message=not_allowed), 400
+        return None
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError) -> Any:

@@ -33,13 +33,23 @@ def _path_id(name: str) -> dict[str, Any]:
 
 
 ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
-BOOL = {"type": "string", "enum": ["true", "false", "1", "0", "yes", "no", "on", "off"]}
+BOOL = {"type": "string", "enum": ["true", "false", "1", "0", "yes", "no", "on", "off", ""],
+        "description": "empty: either"}
 RESERVATION_STATUSES = ("pending", "confirmed", "rejected", "cancelled", "completed", "no_show")
 TIME = {"type": "string", "format": "date-time", "example": "2027-03-08T09:00:00+08:00"}
+TIME_OR_EMPTY = {"type": "string", "anyOf": [{"format": "date-time"}, {"maxLength": 0}],
+                 "example": "2027-03-08T09:00:00+08:00"}
 REASON = {"type": "string", "maxLength": 2000, "nullable": True, "description": "null or left out: none"}
 REASON_BODY = {"required": False, "content": {"application/json": {"schema": {
     "type": "object", "properties": {"reason": REASON}}}}}
 AUTH = [{"bearer": []}, {"session": []}]
+
+
+def _or_empty(schema: dict[str, Any]) -> dict[str, Any]:
+    """A search parameter that an HTML form may also send empty (then it is as if left out)."""
+    return {"anyOf": [schema, {"type": "string", "maxLength": 0}]}
+
+
 ELSEWHERE = {"type": "array", "items": _ref("Elsewhere"), "maxItems": 5, "description": "on a refused single "
              "booking: up to five resources of the same type at other platforms, free for the asked time (empty "
              "unless the time was taken, closed, under maintenance or outside opening hours)"}
@@ -149,12 +159,16 @@ def build_spec() -> dict[str, Any]:
         "/search": {"get": {"summary": "Search resources (an empty q lists everything the filters admit)",
                             "operationId": "search", "parameters": [
             _q("q", "query text, Chinese or English"), _q("kind", "resource kind"), _q("platform", "platform code"),
-            _q("city", "city"), _q("available_from", "free from this time", TIME), _q("available_to", "free until this time", TIME),
-            _q("category", "category"), _q("max_price", "at most this price", {"type": "number", "minimum": 0}),
+            _q("city", "city"),
+            _q("available_from", "free from this time (with available_to; empty: no free-time filter)", TIME_OR_EMPTY),
+            _q("available_to", "free until this time, at most 31 days after available_from", TIME_OR_EMPTY),
+            _q("category", "category"),
+            _q("max_price", "at most this price",
+               _or_empty({"type": "number", "minimum": 0, "maximum": 1e9, "exclusiveMaximum": True})),
             _q("bookable", "only bookable (true) or not (false)", BOOL), _q("orderable", "only orderable", BOOL),
-            _q("sort", "order of the hits", {"type": "string", "enum": list(SORTS)}),
-            _q("page", "page number", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}),
-            _q("per_page", "hits per page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE})],
+            _q("sort", "order of the hits (default relevance)", {"type": "string", "enum": [*SORTS, ""]}),
+            _q("page", "page number", _or_empty({"type": "integer", "minimum": 1, "maximum": MAX_PAGE})),
+            _q("per_page", "hits per page", _or_empty({"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}))],
             "responses": {"200": _json(_ref("SearchResult"), "results"),
                           "400": _error("bad parameters (error bad_request, field names the parameter), e.g. "
                                         "available_to not after available_from, a free-time window in the past or "
