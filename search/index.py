@@ -237,9 +237,12 @@ class SearchResult:
     query: str = ""
     #: words of the query that no admitted resource contains (they lowered scores, removed nothing)
     unmatched: list[str] = field(default_factory=list)
-    #: when nothing is found: kinds of resource the words do find elsewhere (or the intent
-    #: words point to), with counts
+    #: when nothing is found: kinds of resource the words do find without the filters (or,
+    #: when no word matches anything, the kinds the intent words point to), with counts
     nearest_kinds: dict[str, int] = field(default_factory=dict)
+    #: True when ``nearest_kinds`` come from the words themselves (search them there), False
+    #: when only from intent words (browse those kinds)
+    nearest_by_words: bool = False
 
     @property
     def pages(self) -> int:
@@ -1398,7 +1401,7 @@ def _search(index: Index, snap: _Snapshot, q: str, *, kind, platform, city, cate
     result = SearchResult(total, hits, facets, plan.suggestion, plan.note, page, per_page, q)
     result.unmatched = unmatched
     if not total:
-        result.nearest_kinds = _nearest_kinds(snap, unit_maps, plan)
+        result.nearest_kinds, result.nearest_by_words = _nearest_kinds(snap, unit_maps, plan)
     return result
 
 
@@ -1449,9 +1452,10 @@ def _feedback_unit(snap: _Snapshot, fused: dict[int, float], smart: dict[int, fl
     return Unit(alts, role="feedback") if alts else None
 
 
-def _nearest_kinds(snap: _Snapshot, unit_maps: list[dict[int, float]], plan: Plan) -> dict[str, int]:
-    """When nothing is found: the kinds the words find without the filters, or else the kinds
-    the intent words point to, with how many resources each holds."""
+def _nearest_kinds(snap: _Snapshot, unit_maps: list[dict[int, float]], plan: Plan
+                   ) -> tuple[dict[str, int], bool]:
+    """When nothing is found: the kinds the words find without the filters (True), or else the
+    kinds the intent words point to, with how many resources each holds (False)."""
     counts: Counter[str] = Counter()
     seen: set[int] = set()
     karr, names = snap.values["kind"], snap.names["kind"]
@@ -1460,12 +1464,13 @@ def _nearest_kinds(snap: _Snapshot, unit_maps: list[dict[int, float]], plan: Pla
             if d not in seen:
                 seen.add(d)
                 counts[names[karr[d]]] += 1
-    if not counts and plan.kinds:
-        for k in plan.kinds:
-            vid = snap.value_ids["kind"].get(k)
-            if vid is not None:
-                counts[k] = (snap.value_bits("kind").get(vid, 0) & snap.live_bits).bit_count()
-    return {k: n for k, n in counts.most_common() if n}
+    if counts:
+        return {k: n for k, n in counts.most_common() if n}, True
+    for k in sorted(plan.kinds):
+        vid = snap.value_ids["kind"].get(k)
+        if vid is not None:
+            counts[k] = (snap.value_bits("kind").get(vid, 0) & snap.live_bits).bit_count()
+    return {k: n for k, n in counts.most_common() if n}, False
 
 
 def _filter_bits(snap: _Snapshot, conds, flags, max_price, only, exclude) -> int:
