@@ -254,7 +254,8 @@ def openapi_spec(ref: Any, json_: Any, error: Any, path_id: Any, query: Any,
     }
     bodies: dict[str, dict[str, Any]] = {
         "quote": {"type": "object", "required": ["price", "promised_date"], "properties": {
-            "price": {"oneOf": [{"type": "number", "minimum": 0}, {"type": "string", "example": "1800.00"}],
+            "price": {"oneOf": [{"type": "number", "minimum": 0, "maximum": float(service.MAX_PRICE)},
+                                {"type": "string", "example": "1800.00"}],
                       "description": "CNY, at most two decimals"},
             "promised_date": day, "note": note}},
         "issue": {"type": "object", "required": ["report"], "properties": {
