@@ -16,8 +16,9 @@ from booking.engine.calendars import add_closure, add_maintenance
 from booking.engine.qualifications import grant_qualification, request_training
 from booking.engine.reservations import create_reservation
 from booking.extensions import db
-from booking.models import BookingRestriction, Closure, Maintenance, Order, Qualification, Reservation, TrainingRequest
-from booking.models import utcnow
+from booking.models import (
+    BookingRestriction, Closure, Maintenance, Order, Qualification, Reservation, TrainingRequest, utcnow,
+)
 from support import csrf_token
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
