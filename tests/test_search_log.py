@@ -198,6 +198,7 @@ def test_staff_see_their_platforms_demand_and_all_of_it_on_asking(client, auth, 
     auth.login("staff@example.com")
     mine = client.get("/staff/demand?lang=en").get_data(as_text=True)
     assert "Cryo-EM" in mine and "AFM" in mine
+    assert '<span class="tag">Test Platform 1</span>' in mine  # Cryo-EM's filter, by the platform's name
     assert "冷冻电镜" not in mine and "XRD" not in mine and "拉曼光谱" not in mine
     assert f"Week of {monday(0).date().isoformat()}" in mine and "Found nothing" in mine
     everything = client.get("/staff/demand?scope=all&lang=en").get_data(as_text=True)
@@ -225,3 +226,17 @@ def test_admins_see_all_and_users_get_403(client, auth, history, make_user):
     assert "XRD" in only_sz.upper() and "冷冻电镜" not in only_sz and "AFM" not in only_sz
     assert 'href="/admin/demand"' in client.get("/admin/?lang=en").get_data(as_text=True)
     assert client.get("/admin/demand?platform=NOPE").status_code == 200  # an unknown code: all platforms
+
+
+def test_filters_read_as_labels(app):
+    from flask_babel import force_locale
+
+    from booking.web.demand import describe_filters
+
+    with app.test_request_context("/?lang=en"), force_locale("en"):
+        labels = describe_filters({"kind": ["instrument"], "platform": ["NJ", "GONE"], "city": ["苏州"],
+                                   "max_price": 500.0, "bookable": True,
+                                   "available_from": "2027-03-02T09:00:00+08:00",
+                                   "available_to": "2027-03-02T12:00:00+08:00"}, {"NJ": "Nanjing Lab"})
+    assert labels == ["Instrument", "Nanjing Lab", "GONE", "苏州", "at most ¥500", "bookable",
+                      "free 2027-03-02 09:00–12:00"]

@@ -70,10 +70,6 @@ def similarity_queries(resource: Resource) -> list[str]:
     return queries
 
 
-def similarity_query(resource: Resource) -> str:
-    return similarity_queries(resource)[0] if similarity_queries(resource) else ""
-
-
 def _standards(resource: Resource) -> set[str]:
     """The standards a testing service names, as comparable keys: 'GB/T 228.1-2021' → 'GBT228.1'."""
     values = (resource.attributes or {}).get("standards") or []

@@ -28,9 +28,8 @@ def _weeks() -> int:
     return int(raw) if raw.isdigit() and 1 <= int(raw) <= MAX_WEEKS else DEFAULT_WEEKS
 
 
-def describe_filters(filters: dict[str, Any]) -> list[str]:
-    """A search's filters as short labels in the reader's language."""
-    names = {p.code: p.name(lang()) for p in db.session.scalars(select(Platform))} if filters.get("platform") else {}
+def describe_filters(filters: dict[str, Any], names: dict[str, str]) -> list[str]:
+    """A search's filters as short labels in the reader's language (`names`: platform code → name)."""
     labels = []
     for kind in filters.get("kind", []):
         labels.append(kind_label(kind))
@@ -40,7 +39,7 @@ def describe_filters(filters: dict[str, Any]) -> list[str]:
     if filters.get("category"):
         labels.append(str(filters["category"]))
     if filters.get("max_price") is not None:
-        labels.append(_("at most ¥%(price)s", price=filters["max_price"]))
+        labels.append(_("at most ¥%(price)s", price=f"{float(filters['max_price']):,.2f}".rstrip("0").rstrip(".")))
     if filters.get("bookable"):
         labels.append(_("bookable"))
     if filters.get("orderable"):
@@ -55,8 +54,9 @@ def describe_filters(filters: dict[str, Any]) -> list[str]:
 
 
 def _render(template: str, **context: Any) -> Any:
-    return render_template(template, describe_filters=describe_filters, weeks=_weeks(), max_weeks=MAX_WEEKS,
-                           **context)
+    names = {p.code: p.name(lang()) for p in db.session.scalars(select(Platform))}
+    return render_template(template, describe_filters=lambda filters: describe_filters(filters, names),
+                           weeks=_weeks(), max_weeks=MAX_WEEKS, **context)
 
 
 @staff_bp.get("/demand", endpoint="demand")
