@@ -428,6 +428,8 @@ class _Snapshot:
         self._term_cache_size = 0
         self._corrector: Corrector | None = None
         self._names_cache: dict[int, tuple] = {}
+        self._filter_sets: dict[tuple, frozenset[int]] = {}
+        self._value_sets: dict[str, dict[int, frozenset[int]]] = {}
         self._alias_cache: dict[str, list[int]] = {}
         self._offsets = [offset for _seg, offset, _data in self.segdata]
         self.avg_len = {f: max(1.0, reader.field_length(f) / max(1, self.n)) for f in TEXT_FIELDS}
@@ -539,6 +541,42 @@ class _Snapshot:
         return len(_alternative_scores(self, tokens))
 
     # -- scoring
+
+    def cached(self, key: tuple, compute: Callable[[], dict[int, float]]) -> dict[int, float]:
+        """A score map kept with the term maps (same size limit): never modify it."""
+        cache = self._term_cache
+        hit = cache.get(key)
+        if hit is not None:
+            cache.move_to_end(key)
+            return hit
+        value = compute()
+        cache[key] = value
+        self._term_cache_size += len(value) + 1
+        while self._term_cache_size > 1_500_000 and len(cache) > 1:
+            _, old = cache.popitem(last=False)
+            self._term_cache_size -= len(old) + 1
+        return value
+
+    def docs_with(self, fname: str, values: frozenset) -> frozenset[int]:
+        """Live documents whose ``fname`` is one of ``values`` (a facet filter), cached."""
+        key = (fname, values)
+        hit = self._filter_sets.get(key)
+        if hit is None:
+            per_value = self._value_sets.get(fname)
+            if per_value is None:  # one pass over the column for all its values
+                lists: dict[int, list[int]] = {}
+                live = self.live
+                for d, v in enumerate(self.values[fname]):
+                    if live[d]:
+                        lists.setdefault(v, []).append(d)
+                per_value = self._value_sets[fname] = {v: frozenset(ds) for v, ds in lists.items()}
+            table = self.value_ids[fname]
+            sets = [per_value.get(table[v], frozenset()) for v in values if v in table]
+            hit = frozenset().union(*sets) if len(sets) != 1 else sets[0]
+            if len(self._filter_sets) > 64:
+                self._filter_sets.clear()
+            self._filter_sets[key] = hit
+        return hit
 
     def term_scores(self, token: str) -> dict[int, float]:
         """BM25 score of ``token`` summed over the text fields with their boosts."""
@@ -1120,6 +1158,8 @@ KIND_BOOST = 2.0
 CITY_BOOST = 1.25
 #: The plain words' score, relative to the smart one (each scaled to its best document).
 PLAIN_WEIGHT = 0.15
+#: Added to the fused score of documents citing a standard the query names (per standard).
+STD_TIER = 100.0
 #: Coordination: a document's smart score is multiplied by the share of the query (idf-weighted)
 #: it matches, to this power (0: off).
 COORDINATION = 0.5
@@ -1145,23 +1185,22 @@ def _as_set(value) -> set[str] | None:
 def _alternative_scores(snap: _Snapshot, tokens: tuple[str, ...]) -> dict[int, float]:
     """Documents with every token of an alternative, and the sum of their scores.
     May return a cached map: never modify the result."""
+    if len(tokens) == 1:
+        return snap.term_scores(tokens[0])
+    return snap.cached(("&",) + tuple(tokens), lambda: _intersect(snap, tokens))
+
+
+def _intersect(snap: _Snapshot, tokens: tuple[str, ...]) -> dict[int, float]:
     maps = [snap.term_scores(t) for t in tokens]
     if not maps or any(not m for m in maps):
         return {}
-    if len(maps) == 1:
-        return maps[0]
     maps.sort(key=len)
-    first, rest = maps[0], maps[1:]
-    out: dict[int, float] = {}
-    for d, s in first.items():
-        for m in rest:
-            v = m.get(d)
-            if v is None:
-                break
-            s += v
-        else:
-            out[d] = s
-    return out
+    both = maps[0].keys() & maps[1].keys()  # set operations run at C speed
+    for m in maps[2:]:
+        if not both:
+            break
+        both &= m.keys()
+    return {d: sum(m[d] for m in maps) for d in both}
 
 
 def _unit_scores(snap: _Snapshot, unit) -> dict[int, float]:
@@ -1186,15 +1225,23 @@ def _unit_scores(snap: _Snapshot, unit) -> dict[int, float]:
 
 
 def _weighted_sum(snap: _Snapshot, maps: list[tuple[dict[int, float], float]],
-                  coverage: dict[int, float] | None = None) -> dict[int, float]:
+                  coverage: dict[int, float] | None = None,
+                  extra: list[tuple[dict[int, float], float]] = ()) -> dict[int, float]:
     """Sum of weighted score maps (OR): a document found by any map scores the sum of its
-    parts.  Maps of very common words only add to documents other maps found.
+    parts.  Maps of very common words, and the ``extra`` maps (intent and filler words), only
+    add to documents other maps found, unless no other map finds anything.
 
     With ``coverage``, also how much of the query each document matches: the sum, over the
     maps that find it, of the map's weight times its idf (rare words count more)."""
     common = snap.live_count * COMMON_SHARE
     rare = [(m, w) for m, w in maps if m and len(m) <= common]
     frequent = [(m, w) for m, w in maps if m and len(m) > common]
+    if not rare and not frequent:
+        maps = [(m, w) for m, w in extra if m]
+        rare = [(m, w) for m, w in maps if len(m) <= common]
+        frequent = [(m, w) for m, w in maps if len(m) > common]
+    else:
+        frequent += [(m, w) for m, w in extra if m]
     if not rare:
         rare, frequent = frequent, []
     rare.sort(key=lambda mw: -len(mw[0]))
@@ -1280,6 +1327,20 @@ def _search(index: Index, snap: _Snapshot, q: str, *, kind, platform, city, cate
 
     filtered = bool(conds or flags or max_price is not None or only is not None
                     or exclude is not None)
+    # facet filters alone (kind, platform, city, category): cached document sets
+    facet_only = bool(conds) and not (flags or max_price is not None or only is not None
+                                      or exclude is not None)
+
+    def keep(scores: dict[int, float]) -> dict[int, float]:
+        if facet_only:
+            allowed = scores.keys()
+            for fname, value in (("kind", kind), ("platform", platform), ("city", city),
+                                 ("category", category)):
+                wanted = _as_set(value)
+                if wanted is not None:
+                    allowed = allowed & snap.docs_with(fname, frozenset(wanted))
+            return {d: scores[d] for d in allowed}
+        return {d: v for d, v in scores.items() if admitted(d)}
     start = (page - 1) * per_page
     matching = [u for u in plan.units if u.role != "intent"]
     if not matching:
@@ -1326,7 +1387,10 @@ def _search(index: Index, snap: _Snapshot, q: str, *, kind, platform, city, cate
     coverage: dict[int, float] | None = {} if COORDINATION else None
     counted = [(m, u.weight) for m, u in zip(unit_maps, plan.units)
                if u.role in ("content", "std", "wild")]
-    smart = _weighted_sum(snap, [(m, u.weight) for m, u in zip(unit_maps, plan.units)])
+    smart = _weighted_sum(snap, [(m, u.weight) for m, u in zip(unit_maps, plan.units)
+                                 if u.role != "intent"],
+                          extra=[(m, u.weight) for m, u in zip(unit_maps, plan.units)
+                                 if u.role == "intent"])
     if coverage is not None and len(counted) > 1:
         _weighted_sum(snap, counted, coverage)
         n = max(1, snap.live_count)
@@ -1335,10 +1399,12 @@ def _search(index: Index, snap: _Snapshot, q: str, *, kind, platform, city, cate
             for d in smart:
                 smart[d] *= (coverage.get(d, 0.0) / whole) ** COORDINATION
     # ---- the plain ranking: the typed words as a bag of words
-    plain = _weighted_sum(snap, [(_alternative_scores(snap, toks), 1.0) for toks in plan.plain])
+    plain_maps = [_alternative_scores(snap, toks) for toks in plan.plain]
+    plain = _weighted_sum(snap, [(m, 1.0) for m, soft in zip(plain_maps, plan.plain_soft) if not soft],
+                          extra=[(m, 1.0) for m, soft in zip(plain_maps, plan.plain_soft) if soft])
     if filtered:
-        smart = {d: s for d, s in smart.items() if admitted(d)}
-        plain = {d: s for d, s in plain.items() if admitted(d)}
+        smart = keep(smart)
+        plain = keep(plain)
     # a standard the query names: the standard's own text scores its number twice, unless the
     # query asks for another kind (IEC 62133-2 送测 wants the services that test by it)
     for u, m in zip(plan.units, unit_maps):
@@ -1357,9 +1423,15 @@ def _search(index: Index, snap: _Snapshot, q: str, *, kind, platform, city, cate
         if unit is not None:
             fb = _unit_scores(snap, unit)
             if filtered:
-                fb = {d: v for d, v in fb.items() if admitted(d)}
+                fb = keep(fb)
             if fb:
+                new = fb.keys() - smart.keys()
+                prefer.update(_preferences(snap, plan, new - plain.keys()))
+                intents = [(m, u.weight) for m, u in zip(unit_maps, plan.units)
+                           if u.role == "intent" and m]
                 for d, v in fb.items():
+                    if d in new:  # found by the names alone: its intent words count too
+                        v += sum(w * m[d] for m, w in intents if d in m)
                     smart[d] = smart.get(d, 0.0) + v * prefer.get(d, 1.0)
                 fused = _fuse(smart, plain, prefer)
 
@@ -1378,13 +1450,17 @@ def _search(index: Index, snap: _Snapshot, q: str, *, kind, platform, city, cate
     rids = snap.rids
     # documents of a standard the query names come first, whatever else it says
     std_maps = [m for u, m in zip(plan.units, unit_maps) if u.role == "std" and m]
-    sget = smart.get
+    ranking = fused
     if std_maps:
-        def key(d: int):
-            return (sum(1 for m in std_maps if d in m), fused[d], sget(d, 0.0), -rids[d])
-    else:
-        def key(d: int):
-            return (fused[d], sget(d, 0.0), -rids[d])
+        # fused scores are at most a few units: a standard tier lifts above all of them
+        ranking = dict(fused)
+        for m in std_maps:
+            for d in m.keys() & fused.keys():
+                ranking[d] += STD_TIER
+    sget = smart.get
+
+    def key(d: int):
+        return (ranking[d], sget(d, 0.0), -rids[d])
 
     if sort == "price":
         ordered = sorted(candidates, key=lambda d: (price[d] is None, price[d] or 0.0,
@@ -1395,7 +1471,9 @@ def _search(index: Index, snap: _Snapshot, q: str, *, kind, platform, city, cate
         top = heapq.nlargest(want, candidates, key=lambda d: (upd[d], fused[d], -rids[d]))
         picked = [(d, fused[d]) for d in top[start:want]]
     else:
-        top = heapq.nlargest(want, candidates, key=key)
+        # C-speed preselection, then a stable order for ties (smart score, lower id first)
+        pre = heapq.nlargest(want + 20, ranking, key=ranking.__getitem__)
+        top = sorted(pre, key=key, reverse=True)[:want]
         picked = [(d, fused[d]) for d in top[start:want]]
     hits = [_hit(snap, d, s, plan, snippet_width) for d, s in picked]
     result = SearchResult(total, hits, facets, plan.suggestion, plan.note, page, per_page, q)

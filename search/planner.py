@@ -93,6 +93,9 @@ class Plan:
     units: list[Unit] = field(default_factory=list)
     #: the plain words: every typed word's own index tokens, one group per word
     plain: list[tuple[str, ...]] = field(default_factory=list)
+    #: per plain word: True for filler, intent and city words (they add to what other words
+    #: find, and find on their own only when nothing else does)
+    plain_soft: list[bool] = field(default_factory=list)
     kinds: set[str] = field(default_factory=set)
     cities: set[str] = field(default_factory=set)
     highlight: list[str] = field(default_factory=list)
@@ -279,13 +282,17 @@ def plan_query(raw: str, snap: "_Snapshot | None" = None) -> Plan:
             plan.suggestion = corrected_text
 
     # ---- the plain words: every typed word as it is (and its correction, as typed words go)
+    soft: set[tuple[str, ...]] = set()
     for i, s in enumerate(slots):
         plan.plain.append(s.tokens)
+        if _is_filler(s) or _is_intent(s) or city_of(s.key):
+            soft.add(s.tokens)
         if s.kind == "std" and len(s.alternatives) > 2:
             plan.plain.append(s.alternatives[-1][0])  # the number as typed codes
         if i in corrections:
             plan.plain.append(corrections[i].tokens)
     plan.plain = list(dict.fromkeys(plan.plain))
+    plan.plain_soft = [toks in soft for toks in plan.plain]
 
     # ---- intent and city words
     for s in slots:
