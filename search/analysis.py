@@ -198,9 +198,20 @@ def segmenter_name() -> str:
 
 
 @lru_cache(maxsize=200_000)
-def _cjk_query(run: str) -> tuple[str, ...]:
+def _cjk_query_spans(run: str) -> tuple[tuple[str, int, int], ...]:
+    """(word, start, end) of the precise cut of a Chinese run, without one-character fillers."""
     seg = get_segmenter()
-    return tuple(w for w in seg.cut(run) if w.strip() and w not in CHINESE_INDEX_STOP)
+    out = []
+    pos = 0
+    for w in seg.cut(run):
+        start, pos = pos, pos + len(w)
+        if w.strip() and w not in CHINESE_INDEX_STOP:
+            out.append((w, start, pos))
+    return tuple(out)
+
+
+def _cjk_query(run: str) -> tuple[str, ...]:
+    return tuple(w for w, _s, _e in _cjk_query_spans(run))
 
 
 @lru_cache(maxsize=200_000)
@@ -499,11 +510,14 @@ class QueryWord:
     """One word of a query: a Chinese word, an English word, a code or a standard number.
 
     ``alternatives``: ways to find it in the index, the first (weight 1) being the word as
-    typed; each is a tuple of index tokens that must all be present."""
+    typed; each is a tuple of index tokens that must all be present.  ``start`` and ``end``:
+    where it is in the text given to :func:`query_words`."""
 
     kind: str  # "cjk", "word", "code" or "std"
     surface: str
     alternatives: tuple[Alternative, ...]
+    start: int = 0
+    end: int = 0
 
     @property
     def key(self) -> str:
@@ -515,8 +529,8 @@ class QueryWord:
 
 
 def query_words(text: str) -> list[QueryWord]:
-    """The words of an (already normalised) query chunk, in order."""
-    out: list[tuple[int, QueryWord]] = []
+    """The words of an (already normalised) query, in order."""
+    out: list[QueryWord] = []
     rest = text
     for start, end, cls, number in find_standards(text):
         terms = std_terms(cls, number)
@@ -531,20 +545,22 @@ def query_words(text: str) -> list[QueryWord]:
                     raw.extend(code[0][0])
         if raw:
             alts.append((tuple(dict.fromkeys(raw)), STD_AS_TYPED_WEIGHT))
-        out.append((start, QueryWord("std", text[start:end].strip(), tuple(alts))))
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        out.append(QueryWord("std", text[start:end], tuple(alts), start, end))
         rest = rest[:start] + " " * (end - start) + rest[end:]
     for m in _RUN.finditer(rest):
         if m.lastgroup == "cjk":
-            for w in _cjk_query(m.group()):
+            for w, s, e in _cjk_query_spans(m.group()):
                 if w not in CHINESE_STOP:
-                    out.append((m.start(), QueryWord("cjk", w, (((w,), 1.0),))))
+                    out.append(QueryWord("cjk", w, (((w,), 1.0),), m.start() + s, m.start() + e))
         else:
             alts = _code_query(m.group())
             if alts:
                 kind = "word" if m.group().isalpha() else "code"
-                out.append((m.start(), QueryWord(kind, m.group(), alts)))
-    out.sort(key=lambda x: x[0])
-    return [w for _, w in out]
+                out.append(QueryWord(kind, m.group(), alts, m.start(), m.end()))
+    out.sort(key=lambda w: w.start)
+    return out
 
 
 def query_tokens(text: str) -> list[str]:

@@ -57,7 +57,7 @@ __all__ = ["SCHEMA_VERSION", "Index", "IndexBusy", "NotAnIndexFolder", "SearchRe
            "rebuild"]
 
 #: Bump when the schema or the analyser changes in a way that needs a rebuild.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 MARKER = "onestop-index.json"  # in each generation: schema version and analyser fingerprint
 #: The file that makes a folder a OneStop index folder: nothing else is ever written or deleted.
 FOLDER_MARKER = "onestop-index-folder.json"
@@ -215,7 +215,7 @@ def doc_to_fields(doc: dict) -> dict:
             (SECTION_BOOSTS["description"], description),
             (SECTION_BOOSTS["attributes"], attrs),
         ]),
-        spell=" ".join([title, title_en, " ".join(map(str, keywords)), category]),
+        spell=" ".join([title, title_en, " ".join(map(str, keywords)), category, description]),
         alias=alias_terms(aliases),
         names=encode_names(aliases),
     )
@@ -1158,6 +1158,9 @@ KIND_BOOST = 2.0
 CITY_BOOST = 1.25
 #: The plain words' score, relative to the smart one (each scaled to its best document).
 PLAIN_WEIGHT = 0.15
+#: A best result whose name is made of the query's words scores up to this much more.
+NAME_BONUS = 0.2
+NAME_BONUS_DEPTH = 100
 #: Added to the fused score of documents citing a standard the query names (per standard).
 STD_TIER = 100.0
 #: Coordination: a document's smart score is multiplied by the share of the query (idf-weighted)
@@ -1172,6 +1175,8 @@ FEEDBACK_WEIGHT = 0.5
 #: A word in more than this share of the documents adds too little to be worth a full pass over
 #: its postings: it is only added to documents that other words found.
 COMMON_SHARE = 0.1
+#: ... and in more than this many (a full pass over a few hundred postings costs nothing).
+COMMON_FLOOR = 500
 
 
 def _as_set(value) -> set[str] | None:
@@ -1233,7 +1238,7 @@ def _weighted_sum(snap: _Snapshot, maps: list[tuple[dict[int, float], float]],
 
     With ``coverage``, also how much of the query each document matches: the sum, over the
     maps that find it, of the map's weight times its idf (rare words count more)."""
-    common = snap.live_count * COMMON_SHARE
+    common = max(snap.live_count * COMMON_SHARE, COMMON_FLOOR)
     rare = [(m, w) for m, w in maps if m and len(m) <= common]
     frequent = [(m, w) for m, w in maps if m and len(m) > common]
     if not rare and not frequent:
@@ -1435,8 +1440,9 @@ def _search(index: Index, snap: _Snapshot, q: str, *, kind, platform, city, cate
                     smart[d] = smart.get(d, 0.0) + v * prefer.get(d, 1.0)
                 fused = _fuse(smart, plain, prefer)
 
-    unmatched = [u.label for u, m in zip(plan.units, unit_maps)
-                 if u.label and u.role != "alias" and not any(d in smart for d in m)]
+    if NAME_BONUS and sort not in ("price", "newest") and fused:
+        _name_bonus(snap, plan, fused)
+    unmatched = _unmatched(plan, [any(d in smart for d in m) for m in unit_maps])
     candidates = fused.keys()
     total = len(candidates)
     facets = {}
@@ -1481,6 +1487,40 @@ def _search(index: Index, snap: _Snapshot, q: str, *, kind, platform, city, cate
     if not total:
         result.nearest_kinds, result.nearest_by_words = _nearest_kinds(snap, unit_maps, plan)
     return result
+
+
+def _name_bonus(snap: _Snapshot, plan: Plan, fused: dict[int, float]) -> None:
+    """Among the best results, a record whose name is all query words (or their synonyms) is a
+    closer match than one whose name has more: "X-ray diffractometer" before "single crystal
+    X-ray diffractometer" for the query "x-ray diffractometer"."""
+    words = {t for u in plan.units if u.role in ("content", "std")
+             for toks, _w in u.alternatives for t in toks}
+    if not words:
+        return
+    for d in heapq.nlargest(NAME_BONUS_DEPTH, fused, key=fused.__getitem__):
+        best = 0.0
+        for name in snap.doc_names(d):
+            toks = name.split(" ")
+            best = max(best, sum(1 for t in toks if t in words) / len(toks))
+        if best:
+            fused[d] *= 1.0 + NAME_BONUS * best
+
+
+def _unmatched(plan: Plan, found: list[bool]) -> list[str]:
+    """The query's words that no admitted record matches (by any of their units), as typed;
+    neighbours joined (绿幕棚 is cut 绿 / 幕 / 棚 but was one word to the user; "Raman
+    spectrometer" is one phrase)."""
+    spans: list[list[int]] = []
+    for start, end, units in plan.words:
+        if any(found[i] for i in units):
+            continue
+        gap = plan.shown[spans[-1][1]:start] if spans else None
+        if gap == "" or (gap is not None and not gap.strip() and plan.shown[start].isascii()
+                         and plan.shown[spans[-1][1] - 1].isascii()):
+            spans[-1][1] = end
+        else:
+            spans.append([start, end])
+    return list(dict.fromkeys(plan.label(a, b) for a, b in spans))
 
 
 def _preferences(snap: _Snapshot, plan: Plan, docs) -> dict[int, float]:

@@ -101,8 +101,14 @@ class Plan:
     highlight: list[str] = field(default_factory=list)
     suggestion: str | None = None
     note: str | None = None
-    #: words of the query that take part in matching, as typed, with the units they belong to
-    words: list[tuple[str, list[int]]] = field(default_factory=list)
+    #: words of the query that take part in matching: (start, end) in ``shown``, and the units
+    #: that find them
+    words: list[tuple[int, int, list[int]]] = field(default_factory=list)
+    #: the query as typed (NFKC), or as normalised when the two do not line up
+    shown: str = ""
+
+    def label(self, start: int, end: int) -> str:
+        return self.shown[start:end]
 
 
 MAX_WILDCARD_TERMS = 30
@@ -138,16 +144,6 @@ def _wildcard_unit(prefix: str, snap: "_Snapshot", plan: Plan) -> Unit | None:
                                   f"{MAX_WILDCARD_TERMS} most common were used")
     plan.highlight.append(prefix)
     return Unit([((t,), 1.0) for t in terms], role="wild", label=prefix + "*")
-
-
-def _join(surfaces: list[str]) -> str:
-    """Words as the user would write them: 原子力显微镜, vector network, XPS 上机."""
-    out = ""
-    for w in surfaces:
-        if out and not (is_cjk(out[-1]) and is_cjk(w[:1])):
-            out += " "
-        out += w
-    return out
 
 
 def _indexed_parts(word: str, snap: "_Snapshot") -> list[str]:
@@ -200,7 +196,7 @@ def _alias_units(slots: list[Slot], snap: "_Snapshot", plan: Plan) -> list[Unit]
                 continue
             tokens = tuple(t for s in span for t in s.tokens)
             key = " ".join(tokens)
-            label = _join([s.surface for s in span])
+            label = plan.label(span[0].start, span[-1].end)
             found = False
             for rel in ALIAS_RELATIONS:
                 docs = snap.alias_docs(f"{rel}:{key}")
@@ -244,18 +240,21 @@ def plan_query(raw: str, snap: "_Snapshot | None" = None) -> Plan:
     if len(text) > MAX_QUERY_CHARS:
         text = text[:MAX_QUERY_CHARS]
         plan.note = f"query was shortened to {MAX_QUERY_CHARS} characters"
+    # what the user typed, where it lines up with the normalised text, for labels
+    typed = unicodedata.normalize("NFKC", raw or "")[:len(text)]
+    plan.shown = typed if len(typed) == len(text) else text
     wildcard_units: list[Unit] = []
-    rest = []
-    for chunk in text.split():
+    rest = text
+    for m in re.finditer(r"\S+", text):
+        chunk = m.group()
         if snap is not None and chunk.endswith("*") and len(chunk.rstrip("*")) >= 2:
             unit = _wildcard_unit(chunk.rstrip("*"), snap, plan)
             if unit is not None:
                 wildcard_units.append(unit)
-                continue
-        rest.append(chunk)
+                rest = rest[:m.start()] + " " * len(chunk) + rest[m.end():]
     # the words of the whole text at once: a standard's number may follow its organisation
     # after a space (GB/T 228.1, ASTM B117)
-    slots: list[Slot] = slots_for(" ".join(rest))
+    slots: list[Slot] = slots_for(rest)
     if len(slots) > MAX_SLOTS:
         slots = slots[:MAX_SLOTS]
         plan.note = plan.note or f"only the first {MAX_SLOTS} words were used"
@@ -270,8 +269,7 @@ def plan_query(raw: str, snap: "_Snapshot | None" = None) -> Plan:
             word = s.surface
             if (_is_word(word) and MIN_CORRECTED <= len(word) <= 24 and word not in corrector
                     and not _typed_in_capitals(word, raw)
-                    and word not in known and city_of(word) is None
-                    and not snap.doc_frequency("body", s.key)):
+                    and word not in known and city_of(word) is None):
                 better = corrector.suggest(word)
                 if better:
                     new = slots_for(better, s.chunk)
@@ -347,7 +345,7 @@ def plan_query(raw: str, snap: "_Snapshot | None" = None) -> Plan:
                     plan.highlight.extend(s.surface for s in alt.slots)
         role = "intent" if intent_only else ("std" if span[0].kind == "std" and len(span) == 1
                                              else "content")
-        add_unit(Unit(alternatives, role=role, label=_join([s.surface for s in span]),
+        add_unit(Unit(alternatives, role=role, label=plan.label(span[0].start, span[-1].end),
                       weight=INTENT_WEIGHT if intent_only else 1.0), range(i, j))
         plan.highlight.extend(s.surface for s in span)
         covered.update(range(i, j))
@@ -369,7 +367,8 @@ def plan_query(raw: str, snap: "_Snapshot | None" = None) -> Plan:
         role = "intent" if intent else ("std" if s.kind == "std" else "content")
         weight = (INTENT_WEIGHT if intent
                   else SINGLE_CHAR_WEIGHT if s.kind == "cjk" and len(s.surface) == 1 else 1.0)
-        add_unit(Unit(alternatives, role=role, label=s.surface, weight=weight), [idx])
+        add_unit(Unit(alternatives, role=role, label=plan.label(s.start, s.end), weight=weight),
+                 [idx])
         plan.highlight.append(s.surface)
         if len(s.tokens) > 1:
             plan.highlight.extend(s.tokens[1:])
@@ -380,7 +379,7 @@ def plan_query(raw: str, snap: "_Snapshot | None" = None) -> Plan:
         plan.units.append(unit)
     for idx, s in enumerate(slots):
         if idx in word_units:
-            plan.words.append((s.surface, word_units[idx]))
+            plan.words.append((s.start, s.end, word_units[idx]))
     # The stem is a good highlight too (microscop matches "microscopes").
     plan.highlight.extend(t for u in plan.units for alt, _ in u.alternatives[:1] for t in alt
                           if t.isalpha())

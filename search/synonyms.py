@@ -31,6 +31,8 @@ class Slot:
     surface: str
     chunk: int = 0
     kind: str = "word"
+    start: int = 0
+    end: int = 0
 
     @property
     def tokens(self) -> tuple[str, ...]:
@@ -39,7 +41,8 @@ class Slot:
 
 def slots_for(text: str, chunk: int = 0) -> list[Slot]:
     text = normalize(text)
-    return [Slot(w.key, w.alternatives, w.surface, chunk, w.kind) for w in query_words(text)]
+    return [Slot(w.key, w.alternatives, w.surface, chunk, w.kind, w.start, w.end)
+            for w in query_words(text)]
 
 
 @dataclass

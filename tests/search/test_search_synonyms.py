@@ -40,7 +40,7 @@ def test_typed_words_weigh_more_than_synonyms():
 
 def test_intent_and_city_words_steer_instead_of_matching():
     plan = plan_query("XPS 上机预约 南京")
-    assert [u.label for u in plan.units if u.role == "content"] == ["xps"]
+    assert [u.label for u in plan.units if u.role == "content"] == ["XPS"]  # as typed
     assert {u.label for u in plan.units if u.role == "intent"} == {"上机", "预约"}
     assert all(u.weight < 1 for u in plan.units if u.role == "intent")
     assert not any(u.required for u in plan.units)  # nothing must match
