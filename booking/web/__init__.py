@@ -72,7 +72,8 @@ def register_web(app: Flask) -> None:
     def refuse_unstorable_input() -> Any:
         """Input that no database can store or the JSON decoder cannot read is refused at the door,
         whatever view it was meant for: a NUL character (PostgreSQL text cannot hold one) and JSON
-        nested too deep to decode (a RecursionError). The API answers 422 `invalid`, pages 400."""
+        nested too deep to decode (a RecursionError). The API answers 422 `invalid`; a page's query
+        string, 400. (Page forms say it beside the field, through their own validators.)"""
         not_allowed = _("Contains a character that is not allowed.")
         if wants_json():
             if request.is_json and request.method not in ("GET", "HEAD", "OPTIONS"):
@@ -86,7 +87,7 @@ def register_web(app: Flask) -> None:
                 if where is not None:
                     raise InvalidInput(not_allowed, fields={where: not_allowed})
             return None
-        for name, value in [*request.args.items(multi=True), *request.form.items(multi=True)]:
+        for name, value in request.args.items(multi=True):
             if "\x00" in name or "\x00" in value:
                 return render_template("error.html", code=400, message=not_allowed), 400
         return None
