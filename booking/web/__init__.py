@@ -9,38 +9,15 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from ..errors import DomainError, InvalidInput
+from .validate import BoundedIntegerConverter, nul_in
 
 
 def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def nul_in(value: Any) -> str | None:
-    """Where decoded JSON holds a NUL character (a key or a string), as a field name; else None.
-
-    Walks without recursion: the body may be nested as deep as the JSON decoder allowed."""
-    stack: list[tuple[str, Any]] = [("body", value)]
-    while stack:
-        where, item = stack.pop()
-        if isinstance(item, str):
-            if "\x00" in item:
-                return where
-        elif isinstance(item, dict):
-            for key, child in item.items():
-                name = str(key).replace("\x00", "")[:50]
-                path = name if where == "body" else f"{where}.{name}"
-                if "\x00" in str(key):
-                    return path
-                stack.append((path, child))
-        elif isinstance(item, list):
-            stack.extend((where, child) for child in item)
-    return None
-
-
 def register_web(app: Flask) -> None:
     # Before any rule is added: `<int:...>` ids above the databases' integer range match no route (404).
-    from .validate import BoundedIntegerConverter
-
     app.url_map.converters["int"] = BoundedIntegerConverter
 
     from ..extensions import db, login_manager

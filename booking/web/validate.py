@@ -5,6 +5,7 @@ from a URL, a JSON body or a query string used to reach the database and come ba
 OverflowError or `integer out of range`: a 500. Here it is refused before any query is made:
 - in a URL path, by the `int` converter that booking.web installs (the route does not match: 404);
 - in a body or a query string, by `valid_id` (422 `invalid`, or the caller's own 4xx, naming the field).
+And text PostgreSQL cannot store (a NUL character) is found by `nul_in`, for booking.web's doorway.
 """
 from __future__ import annotations
 
@@ -44,3 +45,25 @@ def valid_id(value: Any, name: str, *, error: type[DomainError] = InvalidInput, 
         raise error(_("%(name)s is out of range.", name=name),
                     fields={name: _("a whole number from %(low)s to %(high)s", low=1, high=MAX_ID)})
     return value
+
+
+def nul_in(value: Any) -> str | None:
+    """Where decoded JSON holds a NUL character (a key or a string), as a field name; else None.
+
+    Walks without recursion: the body may be nested as deep as the JSON decoder allowed."""
+    stack: list[tuple[str, Any]] = [("body", value)]
+    while stack:
+        where, item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return where
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                name = str(key).replace("\x00", "")[:50]
+                path = name if where == "body" else f"{where}.{name}"
+                if "\x00" in str(key):
+                    return path
+                stack.append((path, child))
+        elif isinstance(item, list):
+            stack.extend((where, child) for child in item)
+    return None
