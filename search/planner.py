@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .aliases import vote
-from .analysis import is_cjk, normalize
+from .analysis import is_cjk, normalize, query_words
 from .synonyms import (
     FILLER_WORDS,
     INTENT_WORDS,
@@ -271,6 +271,12 @@ def plan_query(raw: str, snap: "_Snapshot | None" = None) -> Plan:
                     and not _typed_in_capitals(word, raw)
                     and word not in known and city_of(word) is None):
                 better = corrector.suggest(word)
+                if better and snap.doc_frequency("body", s.key):
+                    # the word's stem is in the catalogue ("spraying" of "spray"): only a
+                    # spelling of that same stem is a correction ("scintilation"), not another
+                    # word ("spacing")
+                    if query_words(better)[0].key != s.key:
+                        better = None
                 if better:
                     new = slots_for(better, s.chunk)
                     if new:

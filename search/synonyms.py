@@ -162,7 +162,7 @@ FILLER_WORDS = frozenset(
     "where who whom how what which can could would should may might will shall i we me us my our "
     "you your need needs needed want wants wanted looking look find finding help please any some "
     "there someone somebody anyone anybody able possible get getting have has do does did "
-    "price prices cost costs".split()
+    "price prices cost costs 相关 有关 关于 about regarding related".split()
 )
 SOFT_WORDS = FILLER_WORDS  # older name
 
