@@ -1424,7 +1424,7 @@ def _search(index: Index, snap: _Snapshot, q: str, *, kind, platform, city, cate
     fused = _fuse(smart, plain, prefer)
     # ---- feedback: the names the best results share are what the query is about
     if FEEDBACK_DOCS and sort not in ("price", "newest") and fused:
-        unit = _feedback_unit(snap, fused, smart)
+        unit = _feedback_unit(snap, fused)
         if unit is not None:
             fb = _unit_scores(snap, unit)
             if filtered:
@@ -1558,7 +1558,7 @@ def _fuse(smart: dict[int, float], plain: dict[int, float], prefer: dict[int, fl
     return fused
 
 
-def _feedback_unit(snap: _Snapshot, fused: dict[int, float], smart: dict[int, float]):
+def _feedback_unit(snap: _Snapshot, fused: dict[int, float]) -> Unit | None:
     """Names shared by several of the best results (what the catalogue calls the thing the
     query found), as a unit weighted below the typed words; None when they do not agree."""
     top = heapq.nlargest(FEEDBACK_DOCS, fused, key=fused.__getitem__)

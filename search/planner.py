@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .aliases import vote
-from .analysis import is_cjk, normalize, query_words
+from .analysis import normalize, query_words
 from .synonyms import (
     FILLER_WORDS,
     INTENT_WORDS,
