@@ -13,7 +13,7 @@ from flask_babel import force_locale
 
 from booking.engine import create_reservation
 from booking.engine.equivalents import (
-    compare_equivalents, equivalents_elsewhere, offers_elsewhere, same_test, similarity_queries, sort_rows,
+    compare_equivalents, equivalents_elsewhere, offers_elsewhere, same_test, similarity_query, sort_rows,
 )
 from booking.engine.pricing import set_rate
 from booking.engine.vouchers import issue_vouchers
@@ -57,6 +57,11 @@ def labs(make_platform, make_resource, make_user, make_org):
     berlin = make_resource(platform=de, city="柏林", opening_hours=DAY_HOURS, **SEM)
     make_resource(platform=sz, city="苏州", kind="patent", bookable=False, title="一种场发射扫描电子显微镜样品台",
                   category="仪器设备/电子显微镜")
+    # Free at any hour and sharing words (蔡司, 扫描, 显微镜), but another instrument: never offered.
+    make_resource(platform=sz, city="苏州", opening_hours=None, kind="instrument", title="蔡司激光扫描共聚焦显微镜",
+                  title_en="Zeiss confocal laser scanning microscope", category="仪器设备/光学显微镜")
+    make_resource(platform=de, city="柏林", opening_hours=None, kind="instrument", title="同步热分析仪",
+                  title_en="Simultaneous thermal analyser", category="仪器设备/热分析")
     staff = make_user(email="staff-sz@example.com", role="staff", platform=sz)
     set_rate(staff, suzhou, "hour", "300", startup="200")
     alice = make_user(email="alice@example.com")
@@ -206,7 +211,7 @@ def test_the_rule_in_the_engine(app, labs):
         visitor = equivalents_elsewhere(None, labs["asked"], start, start + timedelta(hours=1))
         assert visitor[0].rate.kind == "external" and visitor[0].voucher_usable is None
         assert equivalents_elsewhere(labs["bob"], labs["asked"], start, start + timedelta(hours=1), limit=0) == []
-    assert similarity_queries(labs["twin"])[0] == "场发射扫描电子显微镜 仪器设备/电子显微镜"  # no （2号机）
+    assert similarity_query(labs["twin"]) == "场发射扫描电子显微镜 仪器设备/电子显微镜"  # no （2号机）
 
 
 def test_services_testing_to_different_standards_are_different_tests(make_resource, make_platform):
@@ -289,3 +294,13 @@ def test_compare_shows_the_users_rate_and_the_earliest_slot(app, labs):
     ordered = sort_rows(rows, "price")
     assert ordered[0].resource.id == labs["suzhou"].id and ordered[-1].rate is None  # no price: last either way
     assert sort_rows(rows, "price", descending=True)[-1].rate is None
+
+
+def test_a_resource_without_equivalents_elsewhere_gets_none(app, labs, make_resource):
+    """A search that never comes back empty still finds instruments sharing a word; none is offered."""
+    cytometer = make_resource(platform=labs["nj"], city="南京", opening_hours=None, kind="instrument",
+                              title="流式细胞仪", title_en="Flow cytometer", category="仪器设备/细胞分析")
+    apply_outbox()
+    start = at(3, 10)
+    assert equivalents_elsewhere(labs["bob"], cytometer, start, start + timedelta(hours=1)) == []
+    assert [row.resource.id for row in compare_equivalents(labs["bob"], cytometer)] == [cytometer.id]

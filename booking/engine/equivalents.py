@@ -2,11 +2,14 @@
 side-by-side comparison of a resource with its equivalents.
 
 "Same type" is decided by search, not by a hand list: the resource's own title (numbering noise
-such as "（2号机）" left out) and category are the query, its kind the filter, the other platforms
-the platform filter and, for a refused booking, the asked interval the availability filter. One
-domain fact is added on top: two testing services that both name the standards they test to, but
-no standard in common, are different tests (a hardness test is not a tensile test, however alike
-their titles and categories read).
+such as "（2号机）" left out) and category are the query, its kind the filter and, for a refused
+booking, the asked interval the availability filter. The resource itself stays in the searched set
+and is the yardstick: a search that never comes back empty also finds things that merely share a
+word, so only hits at other platforms scoring at least SAME_TYPE_SHARE of the resource's own score
+count as the same type (a thermal analyser is no answer to a refused flow cytometer). One domain
+fact decides for testing services that name the standards they test to: a standard in common makes
+them the same test whatever the score, none in common makes them different tests (a hardness test is
+not a tensile test, however alike their titles and categories read).
 
 Plain functions: they take the acting user (None: a visitor, who pays the external rate) and only
 read; the caller decides what to show. Prices follow booking.engine.pricing (the user's rate) and
@@ -26,7 +29,7 @@ from sqlalchemy import select
 from ..errors import DomainError
 from ..extensions import db
 from ..models import Platform, Resource, User, utcnow
-from .availability import find_free_slots
+from .availability import find_free_slots, free_resource_ids
 from .pricing import Rate, estimate, money, rate_for
 from .rules import effective_rules
 from .timefmt import local
@@ -38,12 +41,16 @@ ELSEWHERE_REASONS = frozenset({"taken", "closed", "maintenance", "outside_openin
 ELSEWHERE_LIMIT = 5
 COMPARE_LIMIT = 10
 EARLIEST_WITHIN = timedelta(days=14)
-#: How many search hits are looked at before giving up on finding `limit` equivalents.
-SEARCH_DEPTH = 50
+#: How many search hits are looked at (the search's largest page).
+SEARCH_DEPTH = 100
+#: A hit is the same type when it scores at least this share of the resource's own score for the
+#: resource's own words (tests/test_equivalents.py holds the cases that set it).
+SAME_TYPE_SHARE = 0.5
 #: Kinds whose equivalents at other platforms are worth setting side by side (prices, slots, turnaround).
 COMPARABLE_KINDS = ("instrument", "testing_service", "facility", "space", "lab_animal", "germplasm")
 COMPARE_SORTS = ("match", "price", "voucher", "earliest", "city", "turnaround", "platform")
 
+_CJK = re.compile(r"[\u3400-\u9fff]")
 _TRAILING_NUMBER = re.compile(r"(?<=[\u3400-\u9fff])\d{1,3}$")
 _NOISE = re.compile(r"【[^】]*】|[（(]\s*(?:\d+\s*号机|No\.?\s*\d+|#\s*\d+)\s*[)）]|#\s*\d+\b", re.IGNORECASE)
 
@@ -54,20 +61,18 @@ def offers_elsewhere(error: DomainError) -> bool:
 
 
 def _clean_title(resource: Resource) -> str:
-    """The title without numbering noise: 【开放共享】, （2号机）, #2, the 5 of 会议室5."""
+    """The words of the title that say what a resource is: without numbering noise (【开放共享】,
+    （2号机）, #2, the 5 of 会议室5) and, in a Chinese title, without the Latin model and brand
+    words around the type ("场发射扫描电子显微镜 Regulus 8100" is a field-emission SEM like any other)."""
     title = _NOISE.sub(" ", resource.title or resource.title_en or "")
-    return " ".join(_TRAILING_NUMBER.sub("", title.strip()).split())
+    words = _TRAILING_NUMBER.sub("", title.strip()).split()
+    typed = [w for w in words if _CJK.search(w)]
+    return " ".join(typed or words)
 
 
-def similarity_queries(resource: Resource) -> list[str]:
-    """The search words that find the same type of resource: its title and its category, then (when
-    those together find nothing, as a search requiring every word may) the title, then the category."""
-    title, category = _clean_title(resource), " ".join((resource.category or "").split())
-    queries = []
-    for query in (f"{title} {category}".strip(), title, category):
-        if query and query not in queries:
-            queries.append(query)
-    return queries
+def similarity_query(resource: Resource) -> str:
+    """The search words that find the same type of resource: its title and its category."""
+    return " ".join(part for part in (_clean_title(resource), " ".join((resource.category or "").split())) if part)
 
 
 def _standards(resource: Resource) -> set[str]:
@@ -86,41 +91,48 @@ def _standards(resource: Resource) -> set[str]:
     return keys
 
 
-def same_test(a: Resource, b: Resource) -> bool:
-    """False only for two services that both name standards and share none (DIN EN ISO 6892-1 and
-    ISO 6892-1 are one standard: a key that ends with the other matches)."""
+def standards_match(a: Resource, b: Resource) -> bool | None:
+    """Do two services test to a common standard (True), to none in common (False)? None when either
+    names none. DIN EN ISO 6892-1 and ISO 6892-1 are one standard: a key ending with the other matches."""
     sa, sb = _standards(a), _standards(b)
     if not sa or not sb:
-        return True
+        return None
     return any(x == y or x.endswith(y) or y.endswith(x) for x in sa for y in sb)
 
 
-def _search_similar(resource: Resource, *, platforms: list[str], start: datetime | None = None,
-                    end: datetime | None = None, depth: int = SEARCH_DEPTH) -> list[Resource]:
-    """Active resources of `resource`'s type at `platforms`, best match first (free throughout
-    [start, end) when given, by the search's availability filter)."""
-    from ..searching.params import SearchParams
-    from ..searching.service import search_resources
+def same_test(a: Resource, b: Resource) -> bool:
+    """False only for two services that both name standards and share none."""
+    return standards_match(a, b) is not False
 
-    if not platforms:
+
+def _search_similar(resource: Resource, *, start: datetime | None = None, end: datetime | None = None,
+                    depth: int = SEARCH_DEPTH) -> list[Resource]:
+    """Active resources of `resource`'s type at other platforms, best match first (free throughout
+    [start, end) when given, by the search's availability filter)."""
+    from ..searching.service import get_index
+
+    query = similarity_query(resource)
+    if not query:
         return []
-    ids: list[int] = []
-    for query in similarity_queries(resource):
-        params = SearchParams(q=query, kind=[resource.kind], platform=platforms, per_page=depth,
-                              available_from=start, available_to=end)
-        ids = [int(hit["id"]) for hit in search_resources(params).hits]
-        if ids:
-            break
+    only = None
+    if start is not None and end is not None:  # free then, and the resource itself as the yardstick
+        only = free_resource_ids(start, end) | {resource.id}
+    hits = get_index().search(query, kind=[resource.kind], only_ids=only, per_page=depth).hits
+    scores = {int(hit["id"]): float(hit.get("score") or 0) for hit in hits}
+    own = scores.get(resource.id, max(scores.values(), default=0.0))
+    ids = [i for i, score in scores.items() if i != resource.id and score > 0]
     if not ids:
         return []
     rows = {r.id: r for r in db.session.scalars(select(Resource).where(Resource.id.in_(ids)))}
-    return [rows[i] for i in ids if i in rows and rows[i].active and rows[i].id != resource.id
-            and same_test(resource, rows[i])]
-
-
-def _other_platforms(resource: Resource) -> list[str]:
-    return list(db.session.scalars(select(Platform.code).where(Platform.id != resource.platform_id)
-                                   .order_by(Platform.code)))
+    found = []
+    for i in ids:
+        row = rows.get(i)
+        if row is None or not row.active or row.platform_id == resource.platform_id:
+            continue
+        standards = standards_match(resource, row)  # a common standard proves the same test; none in common disproves it
+        if standards is True or (standards is None and scores[i] >= SAME_TYPE_SHARE * own):
+            found.append(row)
+    return found
 
 
 def _voucher_balance(user: User | None) -> Decimal | None:
@@ -229,7 +241,7 @@ def equivalents_elsewhere(user: User | None, resource: Resource, start: datetime
     found: list[Elsewhere] = []
     balance = _voucher_balance(user)
     try:
-        candidates = _search_similar(resource, platforms=_other_platforms(resource), start=start, end=end)
+        candidates = _search_similar(resource, start=start, end=end)
     except SearchUnavailable:  # the refusal still answers, without suggestions (the error is logged)
         return []
     for candidate in candidates:
@@ -334,7 +346,7 @@ def compare_equivalents(user: User | None, resource: Resource, *, limit: int = C
                         now: datetime | None = None) -> list[CompareRow]:
     """`resource` first, then up to `limit` resources of its type at other platforms (best match first)."""
     now = now or utcnow()
-    others = _search_similar(resource, platforms=_other_platforms(resource), depth=max(limit * 2, 20))[:limit]
+    others = _search_similar(resource)[:limit]
     return [_compare_row(user, r, rank, now) for rank, r in enumerate([resource, *others])]
 
 
