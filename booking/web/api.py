@@ -134,4 +134,5 @@ def search() -> Any:
     ]
     facets = {name: result.facets.get(name, {}) for name in ("kind", "platform", "city", "category")}
     return jsonify(total=result.total, page=params.page, per_page=params.per_page, hits=hits, facets=facets,
-                   suggestion=result.suggestion, note=getattr(result, "note", None))
+                   suggestion=result.suggestion, note=getattr(result, "note", None),
+                   unmatched=list(getattr(result, "unmatched", None) or []))

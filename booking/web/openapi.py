@@ -102,7 +102,9 @@ def build_spec() -> dict[str, Any]:
             "hits": {"type": "array", "items": _ref("Hit")},
             "facets": {"type": "object", "properties": {
                 k: {"type": "object", "additionalProperties": {"type": "integer"}} for k in ("kind", "platform", "city")}},
-            "suggestion": {"type": "string", "nullable": True}}},
+            "suggestion": {"type": "string", "nullable": True},
+            "unmatched": {"type": "array", "items": {"type": "string"},
+                          "description": "words of the query that no resource holds (they matched nothing)"}}},
         "Availability": {"type": "object", "required": ["resource_id", "slots"], "properties": {
             "resource_id": {"type": "integer"}, "timezone": {"type": "string"}, "from": TIME, "to": TIME,
             "slots": {"type": "array", "items": _ref("Slot")}}},

@@ -35,3 +35,11 @@ def test_nothing_matching_any_word_is_the_only_empty_page(client, make_resource)
     apply_outbox()
     html = client.get("/search?q=绿幕棚&lang=en").get_data(as_text=True)
     assert "Nothing found." in html and "Not found: 绿幕棚" in html
+
+
+def test_the_api_names_the_words_not_found_and_keeps_the_results(client, make_resource):
+    make_resource(title="X射线光电子能谱仪", title_en="XPS")
+    apply_outbox()
+    body = client.get("/api/v1/search?q=XPS 绿幕棚").get_json()
+    assert body["total"] >= 1 and body["hits"][0]["title"] == "X射线光电子能谱仪"
+    assert body["unmatched"] == ["绿幕棚"]
