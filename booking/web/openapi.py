@@ -298,7 +298,9 @@ def build_spec() -> dict[str, Any]:
         "info": {"title": "OneStop API", "version": "1",
                  "description": "Search and book shared science and technology resources. Times are ISO 8601 with "
                                 "an offset; the server answers in the platform's time zone. Errors are JSON "
-                                "{error, message, ...} with a 4xx status."},
+                                "{error, message, ...} with a 4xx status. Ids are whole numbers from 1 to "
+                                f"{MAX_ID}. Text may not contain NUL (U+0000): a JSON body holding one anywhere "
+                                "is refused with 422 invalid, its field named."},
         "servers": [{"url": url_for("api.openapi_json", _external=True).rsplit("/openapi.json", 1)[0]}],
         "paths": paths,
         "components": {"schemas": schemas, "securitySchemes": {
