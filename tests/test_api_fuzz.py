@@ -160,6 +160,14 @@ def test_ids_beyond_the_database_in_a_query_are_400(client, member, big):
     assert "resource_id" in response.get_json()["fields"]
 
 
+def test_only_ascii_digits_make_an_id_in_a_path(client, member):
+    resource = member["resource"]
+    assert client.get(f"/api/v1/resources/{resource.id}").status_code == 200
+    for other_script in ("\u1c44", "\uff11", "\u0661", "\u00b2"):  # Lepcha 4, fullwidth 1, Arabic-Indic 1, ²
+        response = client.get(f"/api/v1/resources/{other_script}", headers=member["headers"])
+        assert response.status_code == 404, other_script
+
+
 def test_an_id_at_the_limit_is_an_ordinary_unknown_id(client, member):
     limit = 2**31 - 1
     assert client.get(f"/api/v1/resources/{limit}", headers=member["headers"]).status_code == 404

@@ -24,8 +24,11 @@ class BoundedIntegerConverter(IntegerConverter):
     """Flask's `int` URL converter, capped at MAX_ID unless a rule asks for another `max`.
 
     A larger number does not match the rule, so `/api/v1/resources/2147483648` is a 404 like any
-    other unknown id, on both databases, without a query.
+    other unknown id, on both databases, without a query. Only ASCII digits match (werkzeug's `\\d+`
+    also takes other scripts' digits, which int() reads: /resources/᱄ was resource 4).
     """
+
+    regex = r"[0-9]+"
 
     def __init__(self, map: Map, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX_ID,
                  signed: bool = False) -> None:
