@@ -27,8 +27,11 @@ run: install
 	$(BIN)/onestop index sync
 	$(BIN)/onestop serve --host $(HOST) --port $(PORT)
 
+# Two workers (xdist): each gets its own SQLite files and PostgreSQL schema, so they never meet.
+PYTEST_WORKERS ?= auto
+
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # Refresh the message catalogue after changing user-visible strings.
 extract: $(STAMP)
