@@ -491,3 +491,10 @@ def test_organisation_mails_speak_the_readers_language(world, make_user, make_or
     service.decide_join_request(chinese_manager, request, True)
     db.session.commit()
     assert mails_to(applicant.email)[-1] == "You are now a member of 汉字科技有限公司"
+
+
+def test_odd_organisation_ids_in_admin_pages_choose_nothing(client, auth, world):
+    auth.login(world.admin.email)
+    for raw in ("²", "٣", "99999999999999999999", "-1", "0"):
+        for path in ("/admin/vouchers", "/statements", "/statements.csv"):
+            assert client.get(f"{path}?org={raw}").status_code in (200, 404), (path, raw)

@@ -40,6 +40,7 @@ from ..models import (
 )
 from .admin import organisation_choices
 from .filters import lang
+from .validate import id_arg
 from .staff import bookable_resources, current_platform, platform_choices
 
 bp = Blueprint("services", __name__)
@@ -330,7 +331,7 @@ def staff_training_grant() -> Any:
         flash(_("Give the user's e-mail, the resource and the expiry date."), "error")
         return _back(platform, "services.staff_training")
     user = db.session.scalar(select(User).where(User.email == form.email.data.strip().lower()))
-    resource = db.session.get(Resource, form.resource_id.data)
+    resource = db.session.get(Resource, form.resource_id.data) if id_arg(str(form.resource_id.data)) else None
     if user is None:
         flash(_("No account with that e-mail."), "error")
         return _back(platform, "services.staff_training")
@@ -458,9 +459,9 @@ def admin_vouchers() -> Any:
                     balance=_money(account.balance)), "success")
             return redirect(url_for("services.admin_vouchers", org=account.organisation_id), 303)
     selected = None
-    chosen = request.args.get("org", "")
-    if chosen.isdigit() and len(chosen) < 10:
-        selected = account_for(db.session.get(Organisation, int(chosen)))
+    chosen = id_arg(request.args.get("org"))
+    if chosen is not None:
+        selected = account_for(db.session.get(Organisation, chosen))
     rows = accounts()
     if selected is None and rows:
         selected = rows[0]

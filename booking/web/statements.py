@@ -26,6 +26,7 @@ from ..engine.vouchers import account_for, balance_of
 from ..extensions import db
 from ..models import Order, Organisation, Reservation, User, VoucherEntry, utcnow
 from .filters import lang
+from .validate import id_arg
 
 bp = Blueprint("statements", __name__)
 
@@ -128,9 +129,9 @@ def _chosen() -> tuple[Scope | None, date, str]:
     tz = "Asia/Shanghai"
     user = current_user._get_current_object()
     scope: Scope | None
-    chosen = request.args.get("org", "")
+    chosen = id_arg(request.args.get("org"))
     if user.is_admin:
-        org = db.session.get(Organisation, int(chosen)) if chosen.isdigit() and len(chosen) < 10 else None
+        org = db.session.get(Organisation, chosen) if chosen is not None else None
         scope = Scope(org.name_zh, org=org) if org is not None else None
     elif user.is_org_manager and user.verified_organisation is not None:
         scope = Scope(user.organisation.name_zh, org=user.organisation)

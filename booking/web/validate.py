@@ -50,6 +50,14 @@ def valid_id(value: Any, name: str, *, error: type[DomainError] = InvalidInput, 
     return value
 
 
+def id_arg(value: str | None) -> int | None:
+    """A query-string id if it is ASCII digits within the id range, else None (pages then show nothing
+    chosen; `int("²")` and ids past the database's integer range never reach a query)."""
+    if value and value.isascii() and value.isdigit() and len(value) <= 12 and 1 <= int(value) <= MAX_ID:
+        return int(value)
+    return None
+
+
 def nul_in(value: Any) -> str | None:
     """Where decoded JSON holds a NUL character (a key or a string), as a field name; else None.
 
