@@ -7,6 +7,7 @@ from flask import Blueprint, current_app, g, jsonify, request, url_for
 from flask_login import current_user
 
 from ..accounts import service
+from ..engine.text import _
 from ..errors import DomainError, InvalidInput, NotFound
 from ..extensions import csrf, db
 from ..models import Resource, User
@@ -46,7 +47,7 @@ def api_user() -> User:
 def json_body() -> dict[str, Any]:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise InvalidInput("send a JSON object with Content-Type: application/json", fields={})
+        raise InvalidInput(_("send a JSON object with Content-Type: application/json"), fields={})
     return body
 
 

@@ -75,7 +75,7 @@ class GrantForm(FlaskForm):
 
 
 class PlatformSettingsForm(FlaskForm):
-    voucher_cap_percent = IntegerField(_l("Innovation vouchers may pay at most (% of a fee)"), default=50,
+    voucher_cap_percent = IntegerField(_l("Innovation vouchers may pay at most (percent of a fee)"), default=50,
                                        validators=[NumberRange(0, 100)])
     checkin_before_minutes = IntegerField(_l("Check-in opens (minutes before the start)"), default=15,
                                           validators=[NumberRange(0, 24 * 60)])
