@@ -97,11 +97,10 @@ def pays_startup_rate(user: User) -> bool:
 
 
 def _require_verified_email(user: User) -> None:
-    from ..accounts import service as accounts
+    """Joining or registering an organisation needs a confirmed address, like booking does."""
+    from ..accounts.service import require_verified_email
 
-    check = getattr(accounts, "require_verified_email", None)
-    if check is not None:
-        check(user)
+    require_verified_email(user)
 
 
 # --- finding -----------------------------------------------------------------------------------
