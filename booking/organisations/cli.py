@@ -84,7 +84,9 @@ def list_command() -> None:
 
     from ..models import Organisation, User
 
-    counts = dict(db.session.execute(select(User.organisation_id, func.count()).group_by(User.organisation_id)).all())
+    counts: dict[int | None, int] = {
+        org_id: n for org_id, n in db.session.execute(select(User.organisation_id, func.count())
+                                                      .group_by(User.organisation_id))}
     for org in db.session.scalars(select(Organisation).order_by(Organisation.name_zh)):
         click.echo(f"{org.uscc or '-':18}  {org.state:10}  {org.kind:10}  {counts.get(org.id, 0):4}  {org.name_zh}")
 

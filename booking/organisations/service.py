@@ -45,7 +45,7 @@ def normalise_uscc(code: str) -> str:
 
 def uscc_check(code: str | None) -> bool:
     """For the admin page: does the stored code pass its check digit?"""
-    return bool(code) and uscc_code.is_valid(code)
+    return bool(code) and uscc_code.is_valid(code or "")
 
 
 def clean_name(value: str, field: str, *, required: bool = True, limit: int = 200) -> str:

@@ -143,8 +143,9 @@ def detail(org_id: int) -> Any:
 
 
 def _back(org: Organisation) -> Any:
-    target = "organisations.mine" if current_user.organisation_id == org.id else "organisations.detail"
-    return redirect(url_for(target, **({} if target.endswith("mine") else {"org_id": org.id})), 303)
+    if current_user.organisation_id == org.id:
+        return redirect(url_for("organisations.mine"), 303)
+    return redirect(url_for("organisations.detail", org_id=org.id), 303)
 
 
 @bp.post("/organisations/requests/<int:request_id>/<any(approve, decline):decision>")
@@ -250,7 +251,9 @@ def admin_list() -> Any:
     if find.validate() and find.q.data:
         ids = [o.id for o in service.find_organisations(find.q.data, limit=500)]
         query = query.where(Organisation.id.in_(ids))
-    counts = dict(db.session.execute(select(User.organisation_id, func.count()).group_by(User.organisation_id)).all())
+    counts: dict[int | None, int] = {
+        org_id: n for org_id, n in db.session.execute(select(User.organisation_id, func.count())
+                                                      .group_by(User.organisation_id))}
     rows = db.paginate(query, per_page=50, error_out=False)
     return render_template("organisations/admin_list.html", rows=rows, counts=counts, state=state, find=find,
                            **_labels())
