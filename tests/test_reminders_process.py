@@ -173,9 +173,9 @@ def test_two_schedulers_by_mistake_still_send_one_mail_per_reminder(smtp_server,
     """Both dispatch at the same time (a slow server, small batches): the claim keeps them apart."""
     smtp_server.delay = 0.15                  # 24 mails take ~3.6 s: longer than a dispatcher cycle
     schedulers = [start_scheduler(ONESTOP_MAIL_BATCH_SIZE="3"), start_scheduler(ONESTOP_MAIL_BATCH_SIZE="3")]
-    bookings = [soon(13) for _ in range(12)]  # reminders due 3 s after each booking: close together
-    for scheduler in schedulers:
+    for scheduler in schedulers:  # both running before any mail is due (a loaded machine starts one late)
         scheduler.wait_ready()
+    bookings = [soon(13) for _ in range(12)]  # reminders due 3 s after each booking: close together
     smtp_server.wait_for(2 * len(bookings), timeout=40)
     settle(smtp_server)
     assert smtp_server.duplicates() == {}
