@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .booking import Reservation
+from .organisation import Organisation
 from .platform import Platform
 from .resource import Resource
 from .types import UTCDateTime, utcnow
