@@ -660,50 +660,47 @@ def WeightedAnalyzer():
 _ASCII_WORD = re.compile(r"[a-z]{3,}")
 
 
-class SpellingTokenizer(Tokenizer):
-    """Unstemmed lower-case English words, for "did you mean"."""
+class _TermListTokenizer(Tokenizer):
+    """One token per term that `terms(value)` yields, boost 1, positions counted from `start_pos`."""
 
     def __eq__(self, other):
         return other.__class__ is self.__class__
+
+    def terms(self, value: str) -> Iterator[str]:
+        raise NotImplementedError
 
     def __call__(self, value, positions=False, chars=False, keeporiginal=False,
                  removestops=True, start_pos=0, start_char=0, tokenize=True,
                  mode="", **kwargs) -> Iterator[Token]:
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for pos, word in enumerate(_ASCII_WORD.findall(normalize(value))):
-            if word in ENGLISH_STOP:
+        for pos, term in enumerate(self.terms(value)):
+            if not term:
                 continue
-            t.text = word
+            t.text = term
             t.boost = 1.0
             t.stopped = False
             if positions:
                 t.pos = start_pos + pos
             yield t
+
+
+class SpellingTokenizer(_TermListTokenizer):
+    """Unstemmed lower-case English words, for "did you mean"."""
+
+    def terms(self, value: str) -> Iterator[str]:
+        for word in _ASCII_WORD.findall(normalize(value)):
+            yield "" if word in ENGLISH_STOP else word  # a stop word keeps its position
 
 
 def SpellingAnalyzer():
     return SpellingTokenizer()
 
 
-class KeyListTokenizer(Tokenizer):
+class KeyListTokenizer(_TermListTokenizer):
     """One token per line of the value, kept as it is (the ``alias`` field's keys)."""
 
-    def __eq__(self, other):
-        return other.__class__ is self.__class__
-
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
-                 removestops=True, start_pos=0, start_char=0, tokenize=True,
-                 mode="", **kwargs) -> Iterator[Token]:
-        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for pos, line in enumerate(value.split("\n")):
-            if not line:
-                continue
-            t.text = line
-            t.boost = 1.0
-            t.stopped = False
-            if positions:
-                t.pos = start_pos + pos
-            yield t
+    def terms(self, value: str) -> Iterator[str]:
+        return iter(value.split("\n"))
 
 
 def KeyListAnalyzer():

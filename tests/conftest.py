@@ -6,6 +6,7 @@ copy (a fresh SQLite file, or truncated PostgreSQL tables in a schema of its own
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
@@ -69,27 +70,34 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def pg_schema_url() -> Iterator[str]:
+@contextmanager
+def pg_scratch_schema(prefix: str = "t") -> Iterator[str]:
+    """A PostgreSQL URL whose search path is a new, empty schema, dropped afterwards (skips without a server)."""
     if not PG_URL:
         pytest.skip("PostgreSQL half skipped: set ONESTOP_TEST_DATABASE_URL to run it")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(PG_URL)
     try:
         with admin.begin() as conn:
             conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS btree_gist SCHEMA public"))
             conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
         sep = "&" if "?" in PG_URL else "?"
-        url = f"{PG_URL}{sep}options={quote(f'-csearch_path={schema},public')}"
-        import tempfile
-
-        with tempfile.TemporaryDirectory() as tmp:
-            _migrate(url, Path(tmp))
-        yield url
+        yield f"{PG_URL}{sep}options={quote(f'-csearch_path={schema},public')}"
     finally:
         with admin.begin() as conn:
             conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_schema_url() -> Iterator[str]:
+    """A PostgreSQL schema migrated once per session; each test empties its tables afterwards."""
+    import tempfile
+
+    with pg_scratch_schema() as url:
+        with tempfile.TemporaryDirectory() as tmp:
+            _migrate(url, Path(tmp))
+        yield url
 
 
 def _truncate(url: str) -> None:

@@ -3,20 +3,16 @@
 voucher accounts point at it. On SQLite and PostgreSQL, from a database at 0005 with old data."""
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
 
 from booking import create_app
 from booking.extensions import db
-
-PG_URL = os.environ.get("ONESTOP_TEST_DATABASE_URL")
+from conftest import pg_scratch_schema
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -24,20 +20,8 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'old.db'}"
         return
-    if not PG_URL:
-        pytest.skip("PostgreSQL half skipped: set ONESTOP_TEST_DATABASE_URL to run it")
-    schema = f"m_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(PG_URL)
-    try:
-        with admin.begin() as conn:
-            conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS btree_gist SCHEMA public"))
-            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-        sep = "&" if "?" in PG_URL else "?"
-        yield f"{PG_URL}{sep}options={quote(f'-csearch_path={schema},public')}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
+    with pg_scratch_schema("m") as url:
+        yield url
 
 
 OLD_DATA = [

@@ -56,6 +56,12 @@ def organisation_choices(verified_only: bool = True) -> list[SelectChoice]:
                                       for o in db.session.scalars(query)]
 
 
+def flash_form_errors(form: FlaskForm) -> None:
+    """A form posted from a page that redirects back: each field's errors as a flash, labelled."""
+    for name, errors in form.errors.items():
+        flash(f"{getattr(form, name).label.text}: {' '.join(map(str, errors))}", "error")
+
+
 def _platform_choices() -> list[SelectChoice]:
     platforms = db.session.scalars(select(Platform).order_by(Platform.code))
     return [SelectChoice("", "—")] + [SelectChoice(str(p.id), f"{p.code} {p.name_zh}") for p in platforms]
@@ -146,8 +152,7 @@ def create_user() -> Any:
             db.session.commit()
             flash(_("Account %(email)s created.", email=user.email), "success")
     else:
-        for field, errors in form.errors.items():
-            flash(f"{getattr(form, field).label.text}: {' '.join(map(str, errors))}", "error")
+        flash_form_errors(form)
     return redirect(url_for("admin.users"))
 
 

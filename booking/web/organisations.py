@@ -19,6 +19,7 @@ from ..organisations.forms import (
     KIND_LABELS, STATE_LABELS, AddMemberForm, AdminOrganisationForm, DecideForm, FindForm, InviteForm, JoinForm,
     MergeForm, OrganisationForm,
 )
+from .admin import flash_form_errors
 from .auth import _field_errors
 
 bp = Blueprint("organisations", __name__)
@@ -275,8 +276,7 @@ def admin_edit(org_id: int) -> Any:
             db.session.commit()
             flash(_("Details of %(org)s saved.", org=org.name_zh), "success")
     else:
-        flash(" ".join(f"{getattr(form, name).label.text}: {' '.join(map(str, errors))}"
-                       for name, errors in form.errors.items()), "error")
+        flash_form_errors(form)
     return redirect(url_for("organisations.detail", org_id=org.id), 303)
 
 
