@@ -27,8 +27,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from . import homophones
 from .aliases import vote
-from .analysis import normalize, query_words
+from .analysis import _cjk_query, normalize, query_words
 from .synonyms import (
     FILLER_WORDS,
     INTENT_WORDS,
@@ -43,6 +44,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .index import _Snapshot
 
 MAX_QUERY_CHARS = 200
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 #: English words shorter than this are never "corrected" (too many real words are near them).
 MIN_CORRECTED = 5
 MAX_SLOTS = 32
@@ -115,7 +117,7 @@ MAX_WILDCARD_TERMS = 30
 MAX_WILDCARD_SCAN = 2000
 
 
-def _wildcard_unit(prefix: str, snap: "_Snapshot", plan: Plan) -> Unit | None:
+def _wildcard_unit(prefix: str, snap: _Snapshot, plan: Plan) -> Unit | None:
     """``word*``: the index terms starting with ``word``, at most MAX_WILDCARD_TERMS of
     them (the most frequent), after looking at no more than MAX_WILDCARD_SCAN terms."""
     from .analysis import _RUN
@@ -146,7 +148,7 @@ def _wildcard_unit(prefix: str, snap: "_Snapshot", plan: Plan) -> Unit | None:
     return Unit([((t,), 1.0) for t in terms], role="wild", label=prefix + "*")
 
 
-def _indexed_parts(word: str, snap: "_Snapshot") -> list[str]:
+def _indexed_parts(word: str, snap: _Snapshot) -> list[str]:
     """The longest pieces of a Chinese word that the index holds (阻燃剂 -> 阻燃), for a word
     no record contains."""
     found: list[str] = []
@@ -178,7 +180,7 @@ def _is_filler(s: Slot) -> bool:
     return s.key in FILLER_WORDS or s.surface in FILLER_WORDS
 
 
-def _alias_units(slots: list[Slot], snap: "_Snapshot", plan: Plan) -> list[Unit]:
+def _alias_units(slots: list[Slot], snap: _Snapshot, plan: Plan) -> list[Unit]:
     """Units for runs of query words that the catalogue states as keys (a model, a keyword, an
     abbreviation, a standard number, a title): the names the records stating the key share, and
     the maker's name in the other language.  Longest runs first; a run is used only when its
@@ -234,7 +236,42 @@ def _alias_units(slots: list[Slot], snap: "_Snapshot", plan: Plan) -> list[Unit]
     return units
 
 
-def plan_query(raw: str, snap: "_Snapshot | None" = None) -> Plan:
+def _sound_alike_corrections(slots: list[Slot], text: str, snap: _Snapshot
+                              ) -> list[tuple[int, int, tuple[str, ...]]]:
+    """Chinese typos (search.homophones) in each run of adjacent Chinese content words:
+    (first slot, last slot + 1, the index tokens of the word meant)."""
+    def records(word: str) -> int:
+        """Records holding the word, or else all of its words when it cuts into words of two
+        characters or more (联邦学习 is 联邦 + 学习 in the index)."""
+        held = snap.doc_frequency("body", word)
+        if held:
+            return held
+        parts = _cjk_query(word)
+        if len(parts) < 2 or any(len(p) < 2 or not snap.doc_frequency("body", p) for p in parts):
+            return 0
+        return snap.match_count(parts)
+
+    runs: list[list[int]] = []
+    for idx, s in enumerate(slots):
+        if s.kind != "cjk" or _is_filler(s) or _is_intent(s) or city_of(s.key):
+            continue
+        # one common character between two words (的, 帮) is part of the run
+        between = text[slots[runs[-1][-1]].end:s.start] if runs else " "
+        if runs and (not between or (len(between) == 1 and _CJK_RUN.fullmatch(between))):
+            runs[-1].append(idx)
+        else:
+            runs.append([idx])
+    found: list[tuple[int, int, tuple[str, ...]]] = []
+    for run in runs:
+        pieces = [(slots[k].start, slots[k].end,
+                   len(slots[k].surface) == 1 or not records(slots[k].key)) for k in run]
+        for a, b, word in homophones.correct(pieces, text, records):
+            tokens = (word,) if snap.doc_frequency("body", word) else _cjk_query(word)
+            found.append((run[a], run[b - 1] + 1, tokens))
+    return found
+
+
+def plan_query(raw: str, snap: _Snapshot | None = None) -> Plan:
     plan = Plan()
     text = normalize(raw or "")
     if len(text) > MAX_QUERY_CHARS:
@@ -282,8 +319,14 @@ def plan_query(raw: str, snap: "_Snapshot | None" = None) -> Plan:
                     if new:
                         corrections[i] = new[0]
                         corrected_text = corrected_text.replace(word, better, 1)
-        if corrections:
+        sound_fixes = _sound_alike_corrections(slots, text, snap)
+        for i, j, tokens in sound_fixes:
+            corrected_text = corrected_text.replace(text[slots[i].start:slots[j - 1].end],
+                                                    "".join(tokens), 1)
+        if corrections or sound_fixes:
             plan.suggestion = corrected_text
+    else:
+        sound_fixes = []
 
     # ---- the plain words: every typed word as it is (and its correction, as typed words go)
     soft: set[tuple[str, ...]] = set()
@@ -295,6 +338,8 @@ def plan_query(raw: str, snap: "_Snapshot | None" = None) -> Plan:
             plan.plain.append(s.alternatives[-1][0])  # the number as typed codes
         if i in corrections:
             plan.plain.append(corrections[i].tokens)
+    for _i, _j, tokens in sound_fixes:
+        plan.plain.append(tokens)
     plan.plain = list(dict.fromkeys(plan.plain))
     plan.plain_soft = [toks in soft for toks in plan.plain]
 
@@ -355,6 +400,11 @@ def plan_query(raw: str, snap: "_Snapshot | None" = None) -> Plan:
                       weight=INTENT_WEIGHT if intent_only else 1.0), range(i, j))
         plan.highlight.extend(s.surface for s in span)
         covered.update(range(i, j))
+
+    for i, j, tokens in sound_fixes:
+        add_unit(Unit([(tokens, CORRECTION_WEIGHT)],
+                      label=plan.label(slots[i].start, slots[j - 1].end)), range(i, j))
+        plan.highlight.extend(tokens)
 
     for idx, s in enumerate(slots):
         if idx in covered or _is_filler(s) or city_of(s.key):
