@@ -88,7 +88,7 @@ CHINESE_INDEX_STOP = frozenset("的 了 和 与 及 或 等 于 对 本 可 个 
 
 #: Bump when a tokenising rule changes (stemming, codes, standards): indexes built before
 #: then report ``needs_rebuild``.
-ANALYZER_VERSION = 2
+ANALYZER_VERSION = 3
 _JIEBA_LOCK = threading.Lock()
 _jieba_tokenizer = None
 _DICT_FILE = Path(__file__).with_name("userdict.txt")
@@ -299,6 +299,10 @@ def stem(word: str) -> str:
 
     if len(word) <= 3 or not word.isalpha():
         return word
+    if word.endswith(("ness", "nesses")) and len(word) > 7:
+        # a property is not its adjective: fastness, hardness, roughness stay themselves
+        # (Porter makes "colour fastness" find "7500 Fast")
+        return american(word.removesuffix("es") if word.endswith("nesses") else word)
     s = porter(american(word))
     s = s.replace("yz", "ys")
     if s.endswith(_SCIENCE_Y):

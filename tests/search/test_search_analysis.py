@@ -26,6 +26,12 @@ def test_english_is_lowercased_and_stemmed():
     assert query_tokens("the analysis of metals") == query_tokens("analysis metal")
 
 
+def test_a_property_is_not_its_adjective():
+    assert query_tokens("colour fastness") == query_tokens("color fastnesses")
+    assert query_tokens("fastness") != query_tokens("fast")
+    assert query_tokens("hardness") != query_tokens("hard")
+
+
 def test_mixed_text():
     assert query_tokens("XPS上机预约") == ["xps", "上机", "预约"]
     assert query_tokens("3D打印机") == ["3d", "打印机"]
