@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from . import homophones
@@ -47,6 +48,8 @@ MAX_QUERY_CHARS = 200
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 #: English words shorter than this are never "corrected" (too many real words are near them).
 MIN_CORRECTED = 5
+#: A word at least this frequent in pyspellchecker's English counts is never "corrected".
+COMMON_ENGLISH_COUNT = 500
 MAX_SLOTS = 32
 #: A synonym from the hand table, relative to the words typed.
 SYNONYM_WEIGHT = 0.7
@@ -146,6 +149,16 @@ def _wildcard_unit(prefix: str, snap: _Snapshot, plan: Plan) -> Unit | None:
                                   f"{MAX_WILDCARD_TERMS} most common were used")
     plan.highlight.append(prefix)
     return Unit([((t,), 1.0) for t in terms], role="wild", label=prefix + "*")
+
+
+@lru_cache(maxsize=1)
+def common_english_words() -> frozenset[str]:
+    """Words common in general English (pyspellchecker's frequency list): a real word is not a
+    typo of a catalogue word ("cable" is not "table")."""
+    from spellchecker import SpellChecker
+
+    counts = SpellChecker(distance=1).word_frequency.dictionary
+    return frozenset(w for w, n in counts.items() if n >= COMMON_ENGLISH_COUNT)
 
 
 def _indexed_parts(word: str, snap: _Snapshot) -> list[str]:
@@ -305,8 +318,8 @@ def plan_query(raw: str, snap: _Snapshot | None = None) -> Plan:
         for i, s in enumerate(slots):
             word = s.surface
             if (_is_word(word) and MIN_CORRECTED <= len(word) <= 24 and word not in corrector
-                    and not _typed_in_capitals(word, raw)
-                    and word not in known and city_of(word) is None):
+                    and not _typed_in_capitals(word, raw) and word not in known
+                    and word not in common_english_words() and city_of(word) is None):
                 better = corrector.suggest(word)
                 if better and snap.doc_frequency("body", s.key):
                     # the word's stem is in the catalogue ("spraying" of "spray"): only a

@@ -167,6 +167,17 @@ def test_a_misspelt_technique_keeps_the_testing_services(index):
     assert 15 in ids(result)[:2]
 
 
+def test_a_common_english_word_is_not_a_typo_of_a_catalogue_word(index):
+    # "table" and "cable" are one letter apart; the catalogue has no cable, yet cable is a word
+    index.add([doc(90, "Optical table", category="Optics", description="Vibration isolation table.")])
+    try:
+        result = index.search("cable")
+        assert result.suggestion is None
+        assert 90 not in ids(result)
+    finally:
+        index.delete([90])
+
+
 def test_acronyms_in_capitals_are_not_corrected(index):
     assert index.search("ATCC 25922").suggestion is None
 
