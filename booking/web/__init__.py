@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from ..errors import DomainError, InvalidInput
+from .transaction import discard_changes, init_transactions
 from .validate import BoundedIntegerConverter, nul_in
 
 
@@ -71,7 +72,7 @@ def register_web(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError) -> Any:
-        db.session.rollback()
+        discard_changes()  # the page's answer is a redirect, but nothing of the failed step is kept
         if wants_json():
             return jsonify(error=exc.code, message=exc.message, **exc.details), exc.status
         if exc.status == 403:  # a refusal (e.g. staff of another platform) is an answer, not a detour
@@ -93,10 +94,7 @@ def register_web(app: Flask) -> None:
             return jsonify(error=exc.name.lower().replace(" ", "_"), message=exc.description), exc.code, headers
         return render_template("error.html", code=exc.code, message=exc.description), exc.code, headers
 
-    @app.teardown_request
-    def rollback_unfinished(exc: BaseException | None) -> None:
-        if exc is not None:
-            db.session.rollback()
+    init_transactions(app)
 
     from .filters import register_filters
 
