@@ -59,6 +59,8 @@ def _config(url: str, instance: Path) -> dict[str, Any]:
         "ONESTOP_MAIL_URL": f"outbox://{instance / 'outbox'}",
         "SECRET_KEY": "test-secret",
         "SERVER_NAME": "onestop.test",
+        # one cheap round instead of scrypt's ~70 ms per password: tests hash thousands
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
     }
 
 

@@ -143,7 +143,7 @@ def fast_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
     import booking.models.user as user_module
 
     monkeypatch.setattr(user_module, "generate_password_hash",
-                        lambda password: security.generate_password_hash(password, method="pbkdf2:sha256:1000"))
+                        lambda password, method=None: security.generate_password_hash(password, method="pbkdf2:sha256:1000"))
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ import hashlib
 import secrets
 from datetime import datetime
 
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -53,7 +54,9 @@ class User(UserMixin, db.Model):
     organisation: Mapped[Organisation | None] = relationship(foreign_keys=[organisation_id])
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        # werkzeug's default (scrypt) in production; tests choose a cheap method in their config
+        method = current_app.config.get("PASSWORD_HASH_METHOD") if has_app_context() else None
+        self.password_hash = generate_password_hash(password, method=method or "scrypt")
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
