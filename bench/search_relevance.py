@@ -1,7 +1,7 @@
 """Relevance of OneStop search against two baselines, on both public query sets, by halves.
 
     nice .venv/bin/python bench/search_relevance.py [--data DIR] [--corpus 20k]
-        [--sets dev,natural] [--only onestop] [--index DIR] [--reuse] [--details] [--json FILE]
+        [--sets dev,natural,own] [--only onestop] [--index DIR] [--reuse] [--details] [--json FILE]
 
 Engines, all built in this run on the same corpus (ids 1..N by line order; labels are never
 indexed):
