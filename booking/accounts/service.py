@@ -15,6 +15,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from itsdangerous import SignatureExpired
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 
 from ..engine.text import _
 from ..errors import Conflict, DomainError, InvalidInput, NotFound
@@ -126,6 +127,21 @@ def find_user(email: str) -> User | None:
 
 # --- accounts ---------------------------------------------------------------------------------------
 
+def check_role_platform(role: str, platform_id: int | None) -> None:
+    """Staff work for a platform: a staff account without one could see and change nothing."""
+    if role == "staff" and platform_id is None:
+        message = _("A staff account needs a platform.")
+        raise InvalidInput(message, fields={"platform": message})
+
+
+def set_access(user: User, *, role: str, platform_id: int | None, active: bool) -> None:
+    """An administrator's change of an account's role, platform and whether it may log in."""
+    check_role_platform(role, platform_id)
+    user.role = role
+    user.platform_id = platform_id
+    user.active = active
+
+
 def create_user(
     email: str,
     password: str,
@@ -149,8 +165,7 @@ def create_user(
         platform = db.session.scalar(select(Platform).where(Platform.code == platform_code))
         if platform is None:
             raise InvalidInput(f"no platform with code {platform_code!r}", fields={"platform": "unknown"})
-    if role == "staff" and platform is None:
-        raise InvalidInput("a staff account needs a platform", fields={"platform": "required for staff"})
+    check_role_platform(role, platform.id if platform else None)
     if find_user(email) is not None:
         raise Conflict(_("An account for %(email)s already exists.", email=email),
                        fields={"email": _("already registered")})
@@ -173,7 +188,11 @@ def register_account(email: str, password: str, *, name: str, language: str,
     check_password_strength(password, email=email, name=name)
     owner = find_user(email)
     if owner is None:
-        user = create_user(email, password, name=name, language=language, now=now)
+        try:
+            user = create_user(email, password, name=name, language=language, now=now)
+        except IntegrityError:  # the same address registered a moment ago: the same answer again
+            db.session.rollback()
+            return None
         send_verification_mail(user, now=now)
         return user
     User(email=email).set_password(password)  # the same work as a new account: no timing difference

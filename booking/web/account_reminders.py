@@ -18,7 +18,6 @@ from wtforms.validators import Length, Optional, ValidationError
 
 from ..accounts.forms import AccountForm, PasswordForm
 from ..config import ConfigError
-from ..extensions import db
 from ..notify.reminders import parse_user_offsets, reschedule_user, site_offsets
 from .auth import bp
 
@@ -77,7 +76,6 @@ def reminders() -> Any:
         text = (form.reminder_offsets.data or "").strip()
         current_user.reminder_offsets = format_durations(parse_user_offsets(text)) if text else None
         reschedule_user(current_user)  # upcoming bookings follow the new wishes, in this transaction
-        db.session.commit()
         flash(_("Your reminder settings are saved.") if current_user.reminders_enabled
               else _("Reminders are off: we will not e-mail you before your bookings."), "success")
         return redirect(url_for("auth.account"))

@@ -19,6 +19,7 @@ from ..accounts.forms import NewUserForm, UserAdminForm
 from ..errors import DomainError
 from ..extensions import db
 from ..models import PLATFORM_KINDS, Organisation, Platform, User
+from .refusals import show_on_form
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE_SIZE = 50
@@ -91,9 +92,7 @@ def platforms() -> Any:
 @bp.route("/platforms/<int:platform_id>", methods=["GET", "POST"])
 @role_required("admin")
 def edit_platform(platform_id: int | None = None) -> Any:
-    platform = db.session.get(Platform, platform_id) if platform_id else Platform()
-    if platform is None:
-        return render_template("error.html", code=404, message=_("No such platform.")), 404
+    platform = db.get_or_404(Platform, platform_id, description=_("No such platform.")) if platform_id else Platform()
     form = PlatformForm(obj=platform, owning_org=str(platform.owner_org_id or ""))
     form.owning_org.choices = organisation_choices()
     if form.validate_on_submit():
@@ -106,7 +105,6 @@ def edit_platform(platform_id: int | None = None) -> Any:
             form.populate_obj(platform)
             platform.owner_org_id = int(owner) if owner else None
             db.session.add(platform)
-            db.session.commit()
             flash(_("Platform %(code)s saved.", code=platform.code), "success")
             return redirect(url_for("admin.platforms"))
     return render_template("admin/platform_form.html", form=form, platform=platform), 422 if form.errors else 200
@@ -115,6 +113,10 @@ def edit_platform(platform_id: int | None = None) -> Any:
 @bp.get("/users")
 @role_required("admin")
 def users() -> Any:
+    return _users_page(_new_user_form())
+
+
+def _users_page(new_form: NewUserForm, status: int = 200) -> Any:
     q = request.args.get("q", "").strip()[:100]
     try:
         page = max(1, int(request.args.get("page", "1")))
@@ -124,7 +126,7 @@ def users() -> Any:
     if q:
         query = query.where(User.email.ilike(f"%{q}%") | User.name.ilike(f"%{q}%"))
     rows = db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
-    return render_template("admin/users.html", users=rows, q=q, new_form=_new_user_form())
+    return render_template("admin/users.html", users=rows, q=q, new_form=new_form), status
 
 
 def _new_user_form() -> NewUserForm:
@@ -136,6 +138,7 @@ def _new_user_form() -> NewUserForm:
 @bp.post("/users/new")
 @role_required("admin")
 def create_user() -> Any:
+    """A refused account (bad input, an address in use) shows the list again with the form as typed."""
     form = _new_user_form()
     if form.validate_on_submit():
         platform = db.session.get(Platform, int(form.platform.data)) if form.platform.data else None
@@ -146,33 +149,26 @@ def create_user() -> Any:
                 verified=True,  # an administrator made the account: the address counts as confirmed
             )
         except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
+            show_on_form(form, exc)
         else:
-            db.session.commit()
             flash(_("Account %(email)s created.", email=user.email), "success")
-    else:
-        flash_form_errors(form)
-    return redirect(url_for("admin.users"))
+            return redirect(url_for("admin.users"))
+    return _users_page(form, 422)
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @role_required("admin")
 def edit_user(user_id: int) -> Any:
-    user = db.session.get(User, user_id)
-    if user is None:
-        return render_template("error.html", code=404, message=_("No such account.")), 404
+    user = db.get_or_404(User, user_id, description=_("No such account."))
     form = UserAdminForm(obj=user, data={"platform": str(user.platform_id or "")} if request.method == "GET" else None)
     form.platform.choices = _platform_choices()
     if form.validate_on_submit():
-        platform_id = int(form.platform.data) if form.platform.data else None
-        if form.role.data == "staff" and platform_id is None:
-            form.platform.errors.append(_("A staff account needs a platform."))
+        try:
+            service.set_access(user, role=form.role.data, active=form.active.data,
+                               platform_id=int(form.platform.data) if form.platform.data else None)
+        except DomainError as exc:
+            show_on_form(form, exc)
         else:
-            user.role = form.role.data
-            user.platform_id = platform_id
-            user.active = form.active.data
-            db.session.commit()
             flash(_("Account %(email)s saved.", email=user.email), "success")
             return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=user), 422 if form.errors else 200

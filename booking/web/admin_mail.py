@@ -151,7 +151,6 @@ def mail_failures() -> Any:
 def retry_mail(kind: str, row_id: int) -> Any:
     model = OutgoingMail if kind == "mail" else Reminder
     if retry_failed(model, row_id):
-        db.session.commit()
         flash(_("It will be sent again within a few seconds."), "success")
     else:
         flash(_("Nothing to retry: it is no longer failed."), "info")

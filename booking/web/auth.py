@@ -4,17 +4,34 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy.exc import IntegrityError
 
 from ..accounts import service
-from ..accounts.forms import AccountForm, ForgotPasswordForm, LoginForm, PasswordForm, RegisterForm, ResetPasswordForm
+from ..accounts.forms import (
+    AccountForm,
+    ForgotPasswordForm,
+    LoginForm,
+    PasswordForm,
+    RegisterForm,
+    ResetPasswordForm,
+)
 from ..accounts.links import InvalidLink
 from ..errors import DomainError
-from ..extensions import db
 from ..models import User
+from .refusals import show_on_form
+from .transaction import keep_changes
 
 bp = Blueprint("auth", __name__)
 
@@ -24,18 +41,6 @@ def _safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
         return target
     return url_for("main.home")
-
-
-def _field_errors(form: Any, exc: DomainError) -> None:
-    fields = exc.details.get("fields") or {}
-    placed = False
-    for name, message in fields.items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = [*field.errors, exc.message if len(fields) == 1 else message]
-            placed = True
-    if not placed:
-        form.form_errors.append(exc.message)
 
 
 def _log_in(user: User, *, remember: bool = False) -> None:
@@ -71,11 +76,10 @@ def login() -> Any:
             form.form_errors.append(_("Too many failed log-ins: wait a few minutes and try again."))
             status = exc.status
         except service.BadCredentials:
-            db.session.commit()  # keep the failure count
+            keep_changes()  # the failure counts, although the answer is a 401
             form.form_errors.append(_("Wrong e-mail or password."))
             status = 401
         else:
-            db.session.commit()
             _log_in(user, remember=bool(form.remember.data))
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form), status
@@ -86,7 +90,6 @@ def logout() -> Any:
     """Log out here and everywhere: other sessions, remember-me cookies and API tokens end too."""
     if current_user.is_authenticated:
         service.end_sessions(current_user)
-        db.session.commit()
     logout_user()
     flash(_("You are logged out."), "info")
     return redirect(url_for("main.home"))
@@ -104,13 +107,8 @@ def register() -> Any:
             service.register_account(form.email.data, form.password.data, name=form.name.data,
                                      language=form.language.data)
         except DomainError as exc:
-            db.session.rollback()
-            _field_errors(form, exc)
+            show_on_form(form, exc)
         else:
-            try:
-                db.session.commit()
-            except IntegrityError:  # the same address registered a moment ago: the same answer again
-                db.session.rollback()
             # The same answer whether the address was new or had an account (its owner got a mail).
             session["lang"] = form.language.data
             flash(_("Thank you! We sent a mail to %(email)s: open the link in it to confirm your address "
@@ -125,9 +123,7 @@ def verify_email(token: str) -> Any:
     try:
         user, confirmed = service.verify_email(token)
     except InvalidLink as exc:
-        db.session.rollback()
         return render_template("auth/link_invalid.html", message=exc.message, again="verify"), 400
-    db.session.commit()
     if confirmed:
         if not current_user.is_authenticated:
             _log_in(user)  # the first use of the link is the owner's: they are logged in
@@ -143,7 +139,6 @@ def resend_verification() -> Any:
     if current_user.email_verified_at is not None:
         flash(_("%(email)s is confirmed already.", email=current_user.email), "info")
     elif service.send_verification_mail(current_user):
-        db.session.commit()
         flash(_("We sent a new link to %(email)s. It works for %(days)d days.", email=current_user.email,
                 days=service.VERIFY_MAX_AGE // 86400), "success")
     else:
@@ -159,7 +154,6 @@ def forgot_password() -> Any:
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         service.request_password_reset(form.email.data)
-        db.session.commit()
         # The same answer for every address: the page does not tell who has an account.
         flash(_("If an account uses %(email)s, we sent it a link to choose a new password. The link works for "
                 "an hour.", email=form.email.data.strip()), "info")
@@ -172,7 +166,6 @@ def reset_password(token: str) -> Any:
     try:
         user = service.user_for_reset(token)
     except InvalidLink as exc:
-        db.session.rollback()
         response = make_response(render_template("auth/link_invalid.html", message=exc.message,
                                                   again="reset"), 400)
     else:
@@ -181,10 +174,8 @@ def reset_password(token: str) -> Any:
             try:
                 service.reset_password(token, form.password.data)
             except DomainError as exc:
-                db.session.rollback()
-                _field_errors(form, exc)
+                show_on_form(form, exc)
             else:
-                db.session.commit()
                 logout_user()
                 _log_in(user)  # with the new session version; every other session has ended
                 flash(_("Your new password is set. You are logged in here and logged out everywhere else."),
@@ -209,21 +200,17 @@ def account() -> Any:
         try:
             service.update_profile(current_user, name=form.name.data, language=form.language.data)
         except DomainError as exc:
-            db.session.rollback()
-            _field_errors(form, exc)
+            show_on_form(form, exc)
         else:
             session["lang"] = form.language.data
-            db.session.commit()
             flash(_("Your details are saved."), "success")
             return redirect(url_for("auth.account"))
     if request.method == "POST" and "pw-current_password" in request.form and password_form.validate_on_submit():
         try:
             service.change_password(current_user, password_form.current_password.data, password_form.new_password.data)
         except DomainError as exc:
-            db.session.rollback()
-            _field_errors(password_form, exc)
+            show_on_form(password_form, exc)
         else:
-            db.session.commit()
             # Every other session is over; this browser stays logged in, under the new version.
             _log_in(current_user._get_current_object(), remember=_remembered())
             flash(_("Your password is changed. Every other session and every API token has ended."), "success")
@@ -236,6 +223,5 @@ def account() -> Any:
 @login_required
 def revoke_token(token_id: int) -> Any:
     service.revoke_token(current_user, token_id)  # NotFound for another's: the error handler answers
-    db.session.commit()
     flash(_("The API token is revoked: programs using it must ask for a new one."), "success")
     return redirect(url_for("auth.account") + "#tokens")

@@ -29,6 +29,7 @@ from ..errors import DomainError, NotFound
 from ..extensions import db
 from ..models import Reservation, Resource, utcnow
 from .filters import lang
+from .transaction import discard_changes
 
 bp = Blueprint("bookings", __name__)
 
@@ -237,9 +238,7 @@ def _render_resource(resource: Resource, form: BookingForm, refusal: DomainError
 @bp.post("/resources/<int:resource_id>/book")
 @login_required
 def book(resource_id: int) -> Any:
-    resource = db.session.get(Resource, resource_id)
-    if resource is None:
-        abort(404)
+    resource = db.get_or_404(Resource, resource_id)
     form = BookingForm()
     if not form.validate_on_submit():
         return _render_resource(resource, form, None, 422)
@@ -253,7 +252,6 @@ def book(resource_id: int) -> Any:
                                     "weekdays": form.weekdays.data or [WEEKDAYS[form.day.data.weekday()]]})
             series, plan = create_series(current_user, resource, start, end, rec, form.purpose.data or "",
                                          skip_conflicts=form.skip_conflicts.data)
-            db.session.commit()
             booked = [o for o in plan if o.reservation is not None]
             flash(_("Booked %(n)s dates of %(title)s.", n=len(booked), title=resource.display_title(lang())), "success")
             skipped = [o for o in plan if o.reservation is None]
@@ -267,7 +265,6 @@ def book(resource_id: int) -> Any:
         else:
             reservation = create_reservation(current_user, resource, start, end, form.purpose.data or "",
                                              use_voucher=bool(form.use_voucher.data))
-            db.session.commit()
             if reservation.status == "pending":
                 flash(_("Requested %(title)s for %(span)s. The platform must approve it; you will hear from it.",
                         title=resource.display_title(lang()), span=describe(start, end, tz)), "info")
@@ -275,7 +272,7 @@ def book(resource_id: int) -> Any:
                 flash(_("Booked %(title)s for %(span)s.", title=resource.display_title(lang()),
                         span=describe(start, end, tz)), "success")
     except DomainError as exc:
-        db.session.rollback()
+        discard_changes()  # the week drawn with the refusal shows what is stored, not the refused booking
         if isinstance(exc, SeriesConflicts):
             form.skip_conflicts.data = True
         elsewhere = []
@@ -300,9 +297,7 @@ def mine() -> Any:
 @bp.post("/bookings/<int:reservation_id>/cancel")
 @login_required
 def cancel(reservation_id: int) -> Any:
-    reservation = db.session.get(Reservation, reservation_id)
-    if reservation is None:
-        abort(404)
+    reservation = db.get_or_404(Reservation, reservation_id)
     form = FlaskForm()
     if not form.validate_on_submit():
         abort(400)
@@ -311,7 +306,6 @@ def cancel(reservation_id: int) -> Any:
         cancelled = cancel_rest_of_series(current_user, reservation, reason)
     else:
         cancelled = [cancel_reservation(current_user, reservation, reason)]
-    db.session.commit()
     tz = reservation.resource.platform.timezone
     flash(_("Cancelled: %(what)s.", what="; ".join(
         f"{r.resource.display_title(lang())} {describe(r.start, r.end, tz)}" for r in cancelled)), "success")

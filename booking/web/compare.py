@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -46,9 +46,7 @@ def compare_globals() -> dict[str, Any]:
 
 @bp.get("/resources/<int:resource_id>/compare")
 def compare(resource_id: int) -> Any:
-    resource = db.session.get(Resource, resource_id)
-    if resource is None:
-        abort(404)
+    resource = db.get_or_404(Resource, resource_id)
     sort = request.args.get("sort", "match")
     if sort not in COMPARE_SORTS:
         sort = "match"

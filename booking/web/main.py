@@ -6,7 +6,7 @@ from typing import Any
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from sqlalchemy import func, select
@@ -39,9 +39,7 @@ def home() -> Any:
 
 @bp.get("/resources/<int:resource_id>")
 def resource(resource_id: int) -> Any:
-    item = db.session.get(Resource, resource_id)
-    if item is None:
-        abort(404)
+    item = db.get_or_404(Resource, resource_id)
     return render_template("resource.html", resource=item)
 
 
@@ -106,8 +104,7 @@ def search_click(log_id: int, resource_id: int) -> Any:
     resource page that exists (no open redirect); a forged or stale link records nothing."""
     from ..searching.searchlog import record_click
 
-    if db.session.get(Resource, resource_id) is None:
-        abort(404)
+    db.get_or_404(Resource, resource_id)
     record_click(log_id, resource_id, request.args.get("t", ""))
     return redirect(url_for("main.resource", resource_id=resource_id), 303)
 

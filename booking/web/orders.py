@@ -15,12 +15,14 @@ from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 
 from ..accounts.access import role_required
-from ..errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..extensions import db
 from ..models import ORDER_STATUSES, Order, OrderFile, Platform, Resource
 from ..orders import service
 from ..orders.files import ALLOWED_LABEL, MAX_FILE_BYTES, file_path, read_storage
 from ..orders.forms import CancelForm, NoteForm, OrderForm, QuoteForm, ReportForm
+from .refusals import flash_refusal, show_on_form
+from .transaction import discard_changes
 
 bp = Blueprint("orders", __name__)
 
@@ -60,27 +62,12 @@ def order_helpers() -> dict[str, Any]:
             "ORDER_FILE_TYPES": ALLOWED_LABEL}
 
 
-def _fields_to_form(form: FlaskForm, exc: DomainError) -> None:
-    """Put the service's field errors under the form's fields (or above the form)."""
-    fields = exc.details.get("fields") or {}
-    placed = False
-    for name, message in fields.items():
-        field = getattr(form, name, None)
-        if field is not None and hasattr(field, "errors"):
-            field.errors = [*list(field.errors or []), message]
-            placed = True
-    if not placed:
-        form.form_errors.append(exc.message)
-
-
 # --- ordering ----------------------------------------------------------------------------------
 
 @bp.post("/resources/<int:resource_id>/order")
 @login_required
 def create(resource_id: int) -> Any:
-    resource = db.session.get(Resource, resource_id)
-    if resource is None:
-        abort(404)
+    resource = db.get_or_404(Resource, resource_id)
     try:
         service.check_orderable(resource)
     except Conflict as exc:
@@ -97,7 +84,7 @@ def create(resource_id: int) -> Any:
         if form_ok:
             order = service.place_order(current_user, resource, draft, read_storage(form.attachment.data))
     except InvalidInput as exc:
-        db.session.rollback()
+        discard_changes()
         fields = exc.details.get("fields") or {}
         if "needed_by" in fields and form.needed_by.data is None:
             fields["turnaround_days"] = fields.pop("needed_by")
@@ -105,13 +92,12 @@ def create(resource_id: int) -> Any:
                    if not getattr(getattr(form, name, None), "errors", None)}
         if unshown or not fields:
             exc.details["fields"] = unshown
-            _fields_to_form(form, exc)
+            show_on_form(form, exc, field_messages=True)
     except Conflict as exc:
-        db.session.rollback()
+        discard_changes()
         form.form_errors.append(exc.message)
     else:
         if form_ok:
-            db.session.commit()
             flash(_("Order no. %(id)s sent. The platform will quote it; you will get an e-mail.", id=order.id),
                   "success")
             return redirect(url_for("orders.detail", order_id=order.id), 303)
@@ -234,14 +220,11 @@ def act(order_id: int, action: str) -> Any:
     try:
         service.perform(order, current_user, action, params, report=report)
     except InvalidInput as exc:
-        db.session.rollback()
-        _fields_to_form(form, exc)
+        show_on_form(form, exc, field_messages=True)
         return _render_detail(db.session.get(Order, order_id) or order, {action: form}, 422)
     except (Conflict, Forbidden) as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
+        flash_refusal(exc)
         return _render_detail(db.session.get(Order, order_id) or order, status=exc.status)
-    db.session.commit()
     flash(service.action_label(action), "success")
     return redirect(url_for("orders.detail", order_id=order.id), 303)
 

@@ -19,8 +19,7 @@ from ..organisations.forms import (
     KIND_LABELS, STATE_LABELS, AddMemberForm, AdminOrganisationForm, DecideForm, FindForm, InviteForm, JoinForm,
     MergeForm, OrganisationForm,
 )
-from .admin import flash_form_errors
-from .auth import _field_errors
+from .refusals import show_on_form
 
 bp = Blueprint("organisations", __name__)
 
@@ -30,10 +29,7 @@ def _labels() -> dict[str, Any]:
 
 
 def _org(org_id: int) -> Organisation:
-    org = db.session.get(Organisation, org_id)
-    if org is None:
-        abort(404)
-    return org
+    return db.get_or_404(Organisation, org_id)
 
 
 def _may_see(org: Organisation) -> bool:
@@ -64,10 +60,8 @@ def register() -> Any:
             org = service.register_organisation(current_user, name=form.name.data, name_en=form.name_en.data or "",
                                                 uscc=form.uscc.data, kind=form.kind.data, city=form.city.data or "")
         except DomainError as exc:
-            db.session.rollback()
-            _field_errors(form, exc)
+            show_on_form(form, exc)
         else:
-            db.session.commit()
             flash(_("%(org)s is registered and you are its manager. An administrator will verify it; until then "
                     "its members pay the external rate.", org=org.name_zh), "success")
             return redirect(url_for("organisations.mine"), 303)
@@ -83,7 +77,6 @@ def join() -> Any:
         abort(400)
     org = service.get_organisation(form.org_id.data)
     service.request_to_join(current_user, org, form.message.data or "")
-    db.session.commit()
     flash(_("Your request to join %(org)s is sent. Its managers decide; you will get an e-mail.",
             org=org.name_zh), "success")
     return redirect(url_for("organisations.mine"), 303)
@@ -92,12 +85,11 @@ def join() -> Any:
 @bp.post("/organisation/requests/<int:request_id>/withdraw")
 @login_required
 def withdraw(request_id: int) -> Any:
-    join_request = db.session.get(JoinRequest, request_id)
-    if join_request is None or join_request.user_id != current_user.id or not DecideForm().validate_on_submit():
+    join_request = db.get_or_404(JoinRequest, request_id)
+    if join_request.user_id != current_user.id:
         abort(404)
     if join_request.status == "open":
         join_request.status = "withdrawn"
-        db.session.commit()
     flash(_("Request withdrawn."), "info")
     return redirect(url_for("organisations.mine"), 303)
 
@@ -105,11 +97,8 @@ def withdraw(request_id: int) -> Any:
 @bp.post("/organisation/leave")
 @login_required
 def leave() -> Any:
-    if not DecideForm().validate_on_submit():
-        abort(400)
     name = str(current_user.organisation or "")
     service.leave(current_user)
-    db.session.commit()
     flash(_("You have left %(org)s.", org=name), "info")
     return redirect(url_for("organisations.mine"), 303)
 
@@ -122,6 +111,11 @@ def detail(org_id: int) -> Any:
     org = _org(org_id)
     if not _may_see(org):
         abort(403)
+    return _detail_page(org)
+
+
+def _detail_page(org: Organisation, edit_form: AdminOrganisationForm | None = None, status: int = 200) -> Any:
+    """One organisation's page; `edit_form`: the administrators' form as posted, when it was refused."""
     decides = service.decides_for(current_user, org)
     adds = service.can_add_members(current_user, org)
     others: list[Organisation] = []
@@ -131,16 +125,16 @@ def detail(org_id: int) -> Any:
     merge_form = MergeForm(prefix="merge")
     merge_form.merge_id.choices = [("", "—")] + [(str(o.id), f"{o.name_zh} · {o.uscc or '—'} · "
                                                    f"{STATE_LABELS[o.state]}") for o in others]
-    edit_form = AdminOrganisationForm(prefix="edit", data={"name": org.name_zh, "name_en": org.name_en,
-                                                           "uscc": org.uscc or "", "kind": org.kind, "city": org.city}
-                                      ) if current_user.is_admin else None
+    if edit_form is None and current_user.is_admin:
+        edit_form = AdminOrganisationForm(prefix="edit", data={"name": org.name_zh, "name_en": org.name_en,
+                                                               "uscc": org.uscc or "", "kind": org.kind, "city": org.city})
     return render_template(
         "organisations/detail.html", org=org, members=service.members_of(org) if adds or decides else [],
         requests=service.open_requests(org) if decides else [], decides=decides, adds=adds,
         invitations=service.open_invitations(org) if decides else [],
         managers=len(service.managers_of(org)),
         decide_form=DecideForm(), invite_form=InviteForm(prefix="inv"), add_form=AddMemberForm(prefix="add"),
-        edit_form=edit_form, merge_form=merge_form, **_labels())
+        edit_form=edit_form, merge_form=merge_form, **_labels()), status
 
 
 def _back(org: Organisation) -> Any:
@@ -157,7 +151,6 @@ def decide(request_id: int, decision: str) -> Any:
     if join_request is None or not form.validate_on_submit():
         abort(404)
     service.decide_join_request(current_user, join_request, decision == "approve", form.note.data or "")
-    db.session.commit()
     who = join_request.user.name or join_request.user.email
     approved = decision == "approve"
     flash(_("%(who)s is now a member.", who=who) if approved else _("Request of %(who)s declined.", who=who), "success")
@@ -173,7 +166,6 @@ def invite(org_id: int) -> Any:
         flash(_("Give a valid e-mail address to invite."), "error")
         return _back(org)
     service.invite(current_user, org, form.email.data)
-    db.session.commit()
     flash(_("Invitation sent to %(email)s. The link works for a week.", email=form.email.data), "success")
     return _back(org)
 
@@ -187,7 +179,6 @@ def add_member(org_id: int) -> Any:
         flash(_("Give the e-mail of an existing account."), "error")
         return _back(org)
     user = service.add_member(current_user, org, service.find_user(form.email.data), role=form.role.data)
-    db.session.commit()
     flash(_("%(user)s is now a member of %(org)s.", user=user.email, org=org.name_zh), "success")
     return _back(org)
 
@@ -195,9 +186,7 @@ def add_member(org_id: int) -> Any:
 @bp.post("/organisations/<int:org_id>/members/<int:user_id>/<any(member, manager, remove):action>")
 @login_required
 def member_action(org_id: int, user_id: int, action: str) -> Any:
-    org, user = _org(org_id), db.session.get(User, user_id)
-    if user is None or not DecideForm().validate_on_submit():
-        abort(404)
+    org, user = _org(org_id), db.get_or_404(User, user_id)
     if action == "remove":
         service.remove_member(current_user, org, user)
         message = _("%(user)s is no longer a member.", user=user.email)
@@ -205,7 +194,6 @@ def member_action(org_id: int, user_id: int, action: str) -> Any:
         service.set_role(current_user, org, user, action)
         message = _("%(user)s is now a %(role)s.", user=user.email,
                     role=_("manager") if action == "manager" else _("member"))
-    db.session.commit()
     flash(message, "success")
     return _back(org)
 
@@ -220,7 +208,6 @@ def accept_invitation(token: str) -> Any:
     form = DecideForm()
     if request.method == "POST" and form.validate_on_submit():
         org = service.accept_invitation(current_user, token)
-        db.session.commit()
         flash(_("Welcome to %(org)s.", org=org.name_zh), "success")
         return redirect(url_for("organisations.mine"), 303)
     return render_template("organisations/invitation.html", org=invitation.organisation, email=invitation.email,
@@ -230,11 +217,8 @@ def accept_invitation(token: str) -> Any:
 @bp.post("/organisations/invitations/<int:invitation_id>/withdraw")
 @login_required
 def withdraw_invitation(invitation_id: int) -> Any:
-    invitation = db.session.get(Invitation, invitation_id)
-    if invitation is None or not DecideForm().validate_on_submit():
-        abort(404)
+    invitation = db.get_or_404(Invitation, invitation_id)
     service.revoke_invitation(current_user, invitation)
-    db.session.commit()
     flash(_("The invitation to %(email)s is withdrawn; its link no longer works.", email=invitation.email), "info")
     return _back(invitation.organisation)
 
@@ -270,29 +254,23 @@ def admin_edit(org_id: int) -> Any:
             service.update_organisation(current_user, org, name=form.name.data, name_en=form.name_en.data or "",
                                         uscc=form.uscc.data or "", kind=form.kind.data, city=form.city.data or "")
         except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
+            show_on_form(form, exc)
         else:
-            db.session.commit()
             flash(_("Details of %(org)s saved.", org=org.name_zh), "success")
-    else:
-        flash_form_errors(form)
-    return redirect(url_for("organisations.detail", org_id=org.id), 303)
+            return redirect(url_for("organisations.detail", org_id=org.id), 303)
+    return _detail_page(org, form, 422)  # the details as typed, with what is wrong beside them
 
 
 @bp.post("/admin/organisations/<int:org_id>/<any(verify, suspend):action>")
 @role_required("admin")
 def admin_state(org_id: int, action: str) -> Any:
     org = _org(org_id)
-    if not DecideForm().validate_on_submit():
-        abort(400)
     if action == "verify":
         service.verify_organisation(current_user, org)
         message = _("%(org)s is verified: its members now get its rates, vouchers and shared reports.", org=org.name_zh)
     else:
         service.suspend_organisation(current_user, org)
         message = _("%(org)s is suspended: rates, vouchers and shared reports stop for its members.", org=org.name_zh)
-    db.session.commit()
     flash(message, "success")
     return redirect(url_for("organisations.detail", org_id=org.id), 303)
 
@@ -310,7 +288,6 @@ def admin_merge(org_id: int) -> Any:
     merged = _org(int(form.merge_id.data))
     name = merged.name_zh
     service.merge_organisations(current_user, keep, merged)
-    db.session.commit()
     flash(_("%(merged)s is merged into %(org)s: its members, vouchers and history moved.", merged=name,
             org=keep.name_zh), "success")
     return redirect(url_for("organisations.detail", org_id=keep.id), 303)

@@ -40,6 +40,8 @@ from ..models import (
 )
 from .admin import organisation_choices
 from .filters import lang
+from .refusals import flash_refusal
+from .transaction import discard_changes
 from .validate import id_arg
 from .staff import bookable_resources, current_platform, platform_choices
 
@@ -169,10 +171,7 @@ def my_waitlist() -> list[Any]:
 
 
 def _resource(resource_id: int) -> Resource:
-    resource = db.session.get(Resource, resource_id)
-    if resource is None:
-        abort(404)
-    return resource
+    return db.get_or_404(Resource, resource_id)
 
 
 def _to_resource(resource: Resource, **args: Any) -> Any:
@@ -188,7 +187,6 @@ def training_request(resource_id: int) -> Any:
         flash(_("The form expired. Please submit it again."), "error")
         return _to_resource(resource)
     request_training(current_user, resource, form.message.data or "")
-    db.session.commit()
     flash(_("Training requested. Staff of %(platform)s will contact you.", platform=resource.platform.name(lang())),
           "success")
     return _to_resource(resource)
@@ -209,10 +207,8 @@ def waitlist_join(resource_id: int) -> Any:
     try:
         join_waitlist(current_user, resource, start, end)
     except InvalidInput as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
+        flash_refusal(exc)
         return _to_resource(resource, day=form.day.data.isoformat(), start=form.start.data, end=form.end.data)
-    db.session.commit()
     flash(_("You are on the waitlist for %(span)s. We will e-mail you if it is freed; the first to book it then "
             "gets it.", span=describe(start, end, tz)), "success")
     return redirect(url_for("bookings.mine") + "#waitlist", 303)
@@ -221,17 +217,14 @@ def waitlist_join(resource_id: int) -> Any:
 @bp.post("/waitlist/<int:entry_id>/leave")
 @login_required
 def waitlist_leave(entry_id: int) -> Any:
-    if not FlaskForm().validate_on_submit():
-        abort(400)
     leave_waitlist(current_user, get_entry(current_user, entry_id))
-    db.session.commit()
     flash(_("Left the waitlist."), "success")
     return redirect(url_for("bookings.mine") + "#waitlist", 303)
 
 
 def _my_reservation(reservation_id: int) -> Reservation:
-    reservation = db.session.get(Reservation, reservation_id)
-    if reservation is None or reservation.user_id != current_user.id:
+    reservation = db.get_or_404(Reservation, reservation_id)
+    if reservation.user_id != current_user.id:
         abort(404)
     return reservation
 
@@ -240,15 +233,11 @@ def _my_reservation(reservation_id: int) -> Reservation:
 @login_required
 def booking_check_in(reservation_id: int) -> Any:
     reservation = _my_reservation(reservation_id)
-    if not FlaskForm().validate_on_submit():
-        abort(400)
     try:
         check_in(current_user, reservation)
     except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
+        flash_refusal(exc)
     else:
-        db.session.commit()
         flash(_("Checked in. Enjoy your session; check out when you are done."), "success")
     return redirect(url_for("bookings.mine") + f"#reservation-{reservation.id}", 303)
 
@@ -257,10 +246,7 @@ def booking_check_in(reservation_id: int) -> Any:
 @login_required
 def booking_check_out(reservation_id: int) -> Any:
     reservation = _my_reservation(reservation_id)
-    if not FlaskForm().validate_on_submit():
-        abort(400)
     check_out(current_user, reservation)
-    db.session.commit()
     flash(_("Checked out. Fee for the time used: %(fee)s.",
             fee=_money(reservation.fee_actual, reservation.fee_currency) or _("none")), "success")
     return redirect(url_for("bookings.mine") + f"#reservation-{reservation.id}", 303)
@@ -289,10 +275,7 @@ def staff_training() -> Any:
 
 
 def _training_request(request_id: int) -> TrainingRequest:
-    item = db.session.get(TrainingRequest, request_id)
-    if item is None:
-        abort(404)
-    return item
+    return db.get_or_404(TrainingRequest, request_id)
 
 
 @bp.post("/staff/training/requests/<int:request_id>/approve")
@@ -304,7 +287,6 @@ def staff_training_approve(request_id: int) -> Any:
         flash(_("Choose the date until which the qualification is valid."), "error")
     else:
         approve_request(current_user, item, form.expires_on.data, form.note.data or "")
-        db.session.commit()
         flash(_("%(user)s may now book %(title)s (until %(date)s).", user=item.user.name or item.user.email,
                 title=item.resource.display_title(lang()), date=form.expires_on.data.isoformat()), "success")
     return _back(item.resource.platform, "services.staff_training")
@@ -314,10 +296,7 @@ def staff_training_approve(request_id: int) -> Any:
 @role_required("staff")
 def staff_training_decline(request_id: int) -> Any:
     item = _training_request(request_id)
-    if not FlaskForm().validate_on_submit():
-        abort(400)
     decline_request(current_user, item, request.form.get("note", "")[:2000])
-    db.session.commit()
     flash(_("Request declined."), "success")
     return _back(item.resource.platform, "services.staff_training")
 
@@ -338,7 +317,6 @@ def staff_training_grant() -> Any:
     if resource is None or resource.platform_id != platform.id:
         abort(404)
     grant_qualification(current_user, user, resource, form.expires_on.data)
-    db.session.commit()
     flash(_("%(user)s may now book %(title)s (until %(date)s).", user=user.name or user.email,
             title=resource.display_title(lang()), date=form.expires_on.data.isoformat()), "success")
     return _back(platform, "services.staff_training")
@@ -347,11 +325,8 @@ def staff_training_grant() -> Any:
 @bp.post("/staff/qualifications/<int:qualification_id>/revoke")
 @role_required("staff")
 def staff_qualification_revoke(qualification_id: int) -> Any:
-    qualification = db.session.get(Qualification, qualification_id)
-    if qualification is None or not FlaskForm().validate_on_submit():
-        abort(404)
+    qualification = db.get_or_404(Qualification, qualification_id)
     revoke_qualification(current_user, qualification)
-    db.session.commit()
     flash(_("Qualification withdrawn."), "success")
     return _back(qualification.resource.platform, "services.staff_training")
 
@@ -359,11 +334,8 @@ def staff_qualification_revoke(qualification_id: int) -> Any:
 @bp.post("/staff/restrictions/<int:restriction_id>/lift")
 @role_required("staff")
 def staff_restriction_lift(restriction_id: int) -> Any:
-    restriction = db.session.get(BookingRestriction, restriction_id)
-    if restriction is None or not FlaskForm().validate_on_submit():
-        abort(404)
+    restriction = db.get_or_404(BookingRestriction, restriction_id)
     lift_restriction(current_user, restriction)
-    db.session.commit()
     flash(_("Restriction lifted."), "success")
     return _back(restriction.platform, "services.staff_training")
 
@@ -379,7 +351,6 @@ def staff_prices() -> Any:
         if not current_user.is_staff_of(platform.id):
             abort(403)
         form.populate_obj(platform)
-        db.session.commit()
         flash(_("Platform settings saved."), "success")
         return _back(platform, "services.staff_prices")
     resources = bookable_resources(platform)
@@ -407,10 +378,9 @@ def staff_resource_settings(resource_id: int) -> Any:
                 for name, message in exc.details.get("fields", {}).items():
                     errors[f"{unit}-{name}"] = f"{exc.message}"
         if not errors:
-            db.session.commit()
             flash(_("Saved: %(title)s.", title=resource.display_title(lang())), "success")
             return _back(resource.platform, "services.staff_prices")
-        db.session.rollback()
+        discard_changes()  # the page shows the stored settings beside the refused rates
     elif request.method == "GET":
         for unit, row in rates_of(resource).items():
             values[unit] = {"external": f"{row.external:.2f}", "internal": f"{row.internal:.2f}" if row.internal is not None else "",
@@ -423,15 +393,12 @@ def staff_resource_settings(resource_id: int) -> Any:
 @bp.post("/staff/reservations/<int:reservation_id>/fee")
 @role_required("staff")
 def staff_adjust_fee(reservation_id: int) -> Any:
-    reservation = db.session.get(Reservation, reservation_id)
-    if reservation is None:
-        abort(404)
+    reservation = db.get_or_404(Reservation, reservation_id)
     form = FeeForm()
     if not form.validate_on_submit():
         flash(_("Give the fee as an amount, e.g. 350.00."), "error")
     else:
         adjust_fee(current_user, reservation, str(form.fee.data))
-        db.session.commit()
         flash(_("Fee set to %(fee)s.", fee=_money(reservation.fee_actual, reservation.fee_currency)), "success")
     target = request.form.get("next", "")
     if target.startswith("/staff") and not target.startswith("//"):
@@ -451,10 +418,9 @@ def admin_vouchers() -> Any:
         try:
             account = issue_vouchers(current_user, org, form.amount.data, form.note.data or "")
         except DomainError as exc:
-            db.session.rollback()
+            discard_changes()
             form.amount.errors = [exc.message]
         else:
-            db.session.commit()
             flash(_("%(org)s now holds %(balance)s in innovation vouchers.", org=account.organisation.name_zh,
                     balance=_money(account.balance)), "success")
             return redirect(url_for("services.admin_vouchers", org=account.organisation_id), 303)

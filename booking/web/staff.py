@@ -145,9 +145,7 @@ def index() -> Any:
 @bp.post("/reservations/<int:reservation_id>/<action>")
 @role_required("staff")
 def decide(reservation_id: int, action: str) -> Any:
-    reservation = db.session.get(Reservation, reservation_id)
-    if reservation is None:
-        abort(404)
+    reservation = db.get_or_404(Reservation, reservation_id)
     form = DecisionForm()
     if not form.validate_on_submit():
         abort(400)
@@ -163,7 +161,6 @@ def decide(reservation_id: int, action: str) -> Any:
     if action not in actions:
         abort(404)
     actions[action]()
-    db.session.commit()
     messages = {"approve": _("Approved."), "reject": _("Rejected."), "cancel": _("Cancelled."),
                 "cancel-rest": _("Cancelled the rest of the series."), "completed": _("Marked as done."),
                 "no_show": _("Marked as no-show.")}
@@ -193,7 +190,6 @@ def maintenance() -> Any:
         except InvalidInput as exc:
             form.end_day.errors = [exc.message]
         else:
-            db.session.commit()
             flash(_("Maintenance window added."), "success")
             return back(platform, "staff.maintenance")
     windows = db.session.scalars(select(Maintenance).join(Resource).where(
@@ -205,12 +201,9 @@ def maintenance() -> Any:
 @bp.post("/maintenance/<int:window_id>/delete")
 @role_required("staff")
 def maintenance_delete(window_id: int) -> Any:
-    window = db.session.get(Maintenance, window_id)
-    if window is None or not FlaskForm().validate_on_submit():
-        abort(404)
+    window = db.get_or_404(Maintenance, window_id)
     platform = window.resource.platform
     delete_maintenance(current_user, window)
-    db.session.commit()
     flash(_("Maintenance window removed."), "success")
     return back(platform, "staff.maintenance")
 
@@ -227,7 +220,6 @@ def closures() -> Any:
         else:
             add_closure(current_user, platform, _local(form.first_day.data, "00:00", tz),
                         _local(form.last_day.data + timedelta(days=1), "00:00", tz), form.title.data)
-            db.session.commit()
             flash(_("Closure added."), "success")
             return back(platform, "staff.closures")
     rows = db.session.scalars(select(Closure).where(
@@ -241,10 +233,7 @@ def closures() -> Any:
 @role_required("staff")
 def closures_holidays() -> Any:
     platform = current_platform()
-    if not FlaskForm().validate_on_submit():
-        abort(400)
     added = load_holidays(current_user, platform, request.form.get("calendar", "cn-2027"))
-    db.session.commit()
     flash(_("%(n)s public holidays added as closures.", n=len(added)) if added else
           _("Those holidays were already loaded."), "success")
     return back(platform, "staff.closures")
@@ -253,12 +242,9 @@ def closures_holidays() -> Any:
 @bp.post("/closures/<int:closure_id>/delete")
 @role_required("staff")
 def closure_delete(closure_id: int) -> Any:
-    closure = db.session.get(Closure, closure_id)
-    if closure is None or not FlaskForm().validate_on_submit():
-        abort(404)
+    closure = db.get_or_404(Closure, closure_id)
     platform = closure.platform
     delete_closure(current_user, closure)
-    db.session.commit()
     flash(_("Closure removed."), "success")
     return back(platform, "staff.closures")
 
@@ -293,7 +279,6 @@ def hours() -> Any:
                 if day in WEEKDAYS:
                     getattr(form, day).errors = [_("Not understood: %(text)s. Write 08:30-12:00, 13:30-17:30.", text=text)]
         else:
-            db.session.commit()
             flash(_("Opening hours saved."), "success")
             return back(platform, "staff.hours", **({"resource_id": target.id} if isinstance(target, Resource) else {}))
     elif request.method == "GET":
