@@ -55,7 +55,7 @@ MAX_SLOTS = 32
 SYNONYM_WEIGHT = 0.7
 #: A spelling correction, relative to the word typed (which usually matches nothing).
 CORRECTION_WEIGHT = 0.9
-#: A piece of a Chinese word that no record contains (阻燃 of 阻燃剂).
+#: A piece of a Chinese compound (测定 of 含量测定), or of a word no record contains (阻燃 of 阻燃剂).
 SUBWORD_WEIGHT = 0.6
 #: Intent words ("检测", "patent") as text: they add a little; their real job is the kind.
 INTENT_WEIGHT = 0.3
@@ -173,6 +173,16 @@ def _indexed_parts(word: str, snap: _Snapshot) -> list[str]:
             if snap.doc_frequency("body", part):
                 found.append(part)
     return found
+
+
+def _part_alternatives(s: Slot, snap: _Snapshot | None) -> list[tuple[tuple[str, ...], float]]:
+    """The parts of a Chinese compound (测定 of 含量测定: records say 蛋白质的测定), or of a
+    three-character word no record holds (阻燃 of 阻燃剂), each scoring below the word."""
+    if snap is None or s.kind != "cjk" or len(s.key) < 3:
+        return []
+    if len(s.key) == 3 and snap.doc_frequency("body", s.key):
+        return []
+    return [((part,), SUBWORD_WEIGHT) for part in _indexed_parts(s.key, snap)]
 
 
 def _is_word(surface: str) -> bool:
@@ -397,7 +407,7 @@ def plan_query(raw: str, snap: _Snapshot | None = None) -> Plan:
         span = slots[i:j]
         intent_only = all(_is_intent(s) for s in span)
         if len(span) == 1:
-            alternatives = list(span[0].alternatives)
+            alternatives = list(span[0].alternatives) + _part_alternatives(span[0], snap)
         else:
             alternatives = [(tuple(t for s in span for t in s.tokens), 1.0)]
         if not intent_only:  # 检测 = 测试 = test ...: the kind preference does that job
@@ -427,11 +437,8 @@ def plan_query(raw: str, snap: _Snapshot | None = None) -> Plan:
             alternatives += [(toks, w * CORRECTION_WEIGHT)
                              for toks, w in corrections[idx].alternatives]
             plan.highlight.append(corrections[idx].surface)
-        elif snap is not None and s.kind == "cjk" and len(s.key) >= 3 and not snap.doc_frequency(
-                "body", s.key):
-            for part in _indexed_parts(s.key, snap):
-                alternatives.append(((part,), SUBWORD_WEIGHT))
-                plan.highlight.append(part)
+        else:
+            alternatives += _part_alternatives(s, snap)
         intent = _is_intent(s)
         role = "intent" if intent else ("std" if s.kind == "std" else "content")
         weight = (INTENT_WEIGHT if intent
@@ -439,6 +446,7 @@ def plan_query(raw: str, snap: _Snapshot | None = None) -> Plan:
         add_unit(Unit(alternatives, role=role, label=plan.label(s.start, s.end), weight=weight),
                  [idx])
         plan.highlight.append(s.surface)
+        plan.highlight.extend(toks[0] for toks, w in alternatives if w == SUBWORD_WEIGHT)
         if len(s.tokens) > 1:
             plan.highlight.extend(s.tokens[1:])
 

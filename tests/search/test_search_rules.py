@@ -178,6 +178,17 @@ def test_a_common_english_word_is_not_a_typo_of_a_catalogue_word(index):
         index.delete([90])
 
 
+def test_a_compound_also_finds_its_parts(index):
+    # 含量测定 is one word to the segmenter and some records hold it; others say 蛋白质的测定
+    index.add([doc(91, "食品中蛋白质的测定", kind="document", category="标准文献"),
+               doc(92, "药物含量测定", kind="testing_service", category="药物分析")])
+    try:
+        found = ids(index.search("含量测定"))
+        assert found[0] == 92 and 91 in found
+    finally:
+        index.delete([91, 92])
+
+
 def test_acronyms_in_capitals_are_not_corrected(index):
     assert index.search("ATCC 25922").suggestion is None
 
