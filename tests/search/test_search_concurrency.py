@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 
 from search import open_index
+
 from search_fixtures import doc
 
 

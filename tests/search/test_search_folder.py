@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from search import NotAnIndexFolder, open_index, rebuild
+
 from search_fixtures import FIXTURE, doc
 
 

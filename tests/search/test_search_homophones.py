@@ -6,6 +6,7 @@ import pytest
 
 from search import open_index
 from search.homophones import correct, sound_alikes
+
 from search_fixtures import doc
 
 DOCS = [

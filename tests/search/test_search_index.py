@@ -11,6 +11,7 @@ import pytest
 
 import search
 from search import IndexBusy, open_index, rebuild
+
 from search_fixtures import FIXTURE, doc, hour
 
 

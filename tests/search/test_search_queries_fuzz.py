@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from search import open_index
+
 from search_fixtures import FIXTURE
 
 SYNTAX = st.sampled_from(['AND', 'OR', 'NOT', '(', ')', '"', '*', '~', '^', 'title:', 'kind:',

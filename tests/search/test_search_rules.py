@@ -12,6 +12,7 @@ import pytest
 from search import open_index
 from search.aliases import doc_aliases, key_string
 from search.analysis import normalize, query_tokens, query_words
+
 from search_fixtures import doc, hour, sample
 
 
