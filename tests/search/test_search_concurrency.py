@@ -15,7 +15,7 @@ def _writer(path: str, start: int, count: int, batch: int) -> None:
     for first in range(start, start + count, batch):
         ix = open_index(path, lock_timeout=30)
         assert not ix.reason, ix.reason  # a busy index is never mistaken for a damaged one
-        ix.add([doc(i, f"仪器{i} 拉力机", platform="P%d" % (start // 1000))
+        ix.add([doc(i, f"仪器{i} 拉力机", platform=f"P{start // 1000}")
                 for i in range(first, min(first + batch, start + count))], timeout=30)
         ix.close()
 

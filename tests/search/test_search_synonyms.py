@@ -10,9 +10,9 @@ def alternatives(query):
 
 
 def test_table_has_at_least_200_groups_and_every_line_parses():
-    lines = [l for l in SYNONYM_FILE.read_text(encoding="utf-8").splitlines()
-             if l.strip() and not l.lstrip().startswith("#")]
-    assert all(parse_line(l) for l in lines), [l for l in lines if not parse_line(l)]
+    lines = [line for line in SYNONYM_FILE.read_text(encoding="utf-8").splitlines()
+             if line.strip() and not line.lstrip().startswith("#")]
+    assert all(parse_line(line) for line in lines), [line for line in lines if not parse_line(line)]
     assert load_synonyms().groups >= 200
 
 
