@@ -8,7 +8,7 @@ MO := $(PO:.po=.mo)
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install translations extract clean
+.PHONY: run test test-fast lint install translations extract clean
 
 install: $(STAMP) $(MO)
 
@@ -32,6 +32,16 @@ PYTEST_WORKERS ?= auto
 
 test: install
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+# The inner loop: SQLite only, no browser, no processes started (a minute or two).
+test-fast: install
+	env -u ONESTOP_TEST_DATABASE_URL -u ONESTOP_TEST_REQUIRE_ALL \
+		$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m "not browser and not slow" $(PYTEST_ARGS)
+
+# Lint and import order (ruff), types (mypy); settings in pyproject.toml.
+lint: install
+	$(BIN)/ruff check booking search tests bench migrations
+	$(BIN)/mypy
 
 # Refresh the message catalogue after changing user-visible strings.
 extract: $(STAMP)
