@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, text
+from sqlalchemy import JSON, ForeignKey, String, text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -38,6 +38,9 @@ class Platform(db.Model):
     checkin_after_minutes: Mapped[int] = mapped_column(default=30, server_default=text("30"))
     no_show_limit: Mapped[int] = mapped_column(default=3, server_default=text("3"))  # in 90 days; 0: never
     no_show_ban_days: Mapped[int] = mapped_column(default=30, server_default=text("30"))
+    # False for a platform that does not check users in: its confirmed past bookings count as used
+    # (effective hours) in the sharing-performance figures (booking.reports).
+    tracks_check_in: Mapped[bool] = mapped_column(default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     owner: Mapped[Organisation | None] = relationship()
