@@ -96,11 +96,7 @@ class Filters:
                 p = price[d]
                 if p is None or p > max_price:
                     return False
-            if only is not None and d not in only:
-                return False
-            if exclude is not None and d in exclude:
-                return False
-            return True
+            return (only is None or d in only) and (exclude is None or d not in exclude)
 
         return admitted
 

@@ -18,7 +18,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -327,39 +327,8 @@ def rebuild(
             procs = min(2, os.cpu_count() or 1)
             if total is not None and total < 2000:
                 procs = 1
-        def new_writer():
-            if procs > 1:
-                return ix.writer(procs=procs, multisegment=True, limitmb=limitmb,
-                                 batchsize=200, codec=codec())
-            return ix.writer(limitmb=limitmb, codec=codec())
-
-        # Whoosh sorts each segment's postings in memory up to ``limitmb`` and otherwise
-        # spills sorted runs to disk and merges them in Python, which costs more than half
-        # again as much time.  So the build goes in rounds of ``segment_docs`` documents
-        # per writer process, each round committed as new segments without merging.
-        count = 0
-        it = iter(docs)
-        while True:
-            writer = new_writer()
-            in_round = 0
-            try:
-                for doc in it:
-                    writer.add_document(**doc_to_fields(doc))
-                    count += 1
-                    in_round += 1
-                    if progress is not None and count % batch == 0:
-                        progress(count)
-                    if in_round >= segment_docs * procs:
-                        break
-            except BaseException:
-                writer.cancel()
-                raise
-            if in_round == 0:
-                writer.cancel()
-                break
-            writer.commit(merge=False)
-            if in_round < segment_docs * procs:
-                break
+        count = _write_in_rounds(ix, iter(docs), procs, limitmb, segment_docs * procs,
+                                 progress, batch)
         if progress is not None:
             progress(count)
         write_marker(gen, built=True, doc_count=count)
@@ -368,3 +337,39 @@ def rebuild(
     except BaseException:
         shutil.rmtree(gen, ignore_errors=True)
         raise
+
+
+def _write_in_rounds(ix: Any, it: Iterator[dict], procs: int, limitmb: int, per_round: int,
+                     progress: Callable[[int], None] | None, batch: int) -> int:
+    """Write every document of ``it``, ``per_round`` at a time, each round committed as new
+    segments without merging; returns how many were written.
+
+    Whoosh sorts each segment's postings in memory up to ``limitmb`` and otherwise spills
+    sorted runs to disk and merges them in Python, which costs more than half again as much
+    time: rounds keep each writer process's segment within memory."""
+    count = 0
+    while True:
+        if procs > 1:
+            writer = ix.writer(procs=procs, multisegment=True, limitmb=limitmb, batchsize=200,
+                               codec=codec())
+        else:
+            writer = ix.writer(limitmb=limitmb, codec=codec())
+        in_round = 0
+        try:
+            for doc in it:
+                writer.add_document(**doc_to_fields(doc))
+                count += 1
+                in_round += 1
+                if progress is not None and count % batch == 0:
+                    progress(count)
+                if in_round >= per_round:
+                    break
+        except BaseException:
+            writer.cancel()
+            raise
+        if in_round == 0:
+            writer.cancel()
+            return count
+        writer.commit(merge=False)
+        if in_round < per_round:
+            return count
