@@ -175,7 +175,7 @@ def test_a_past_interval_is_refused_by_the_api_with_its_field(client):
                           "&available_to=2020-03-02T12:00%2B08:00&lang=en")
     assert response.status_code == 400
     body = response.get_json()
-    assert body["error"] == "bad_request" and body["field"] == "available_from"
+    assert body["error"] == "bad_request" and "available_from" in body["fields"]
     assert "2020-03-02 09:00" in body["message"] and "past" in body["message"]
 
 

@@ -24,15 +24,17 @@ def register_web(app: Flask) -> None:
     from ..extensions import db, login_manager
     from ..models import User
     from . import (
-        admin, api, auth, bookings, calendar, compare, main, orders, organisations, services, staff, statements,
+        admin, auth, bookings, calendar, compare, main, orders, organisations, services, staff, statements,
     )
+    from .api import register_api
 
     # These add routes to the api, auth, staff and admin blueprints, so they load before registration.
-    from . import account_reminders, admin_mail, api_orders, api_reservations, api_tokens, demand, openapi  # noqa: F401
+    from . import account_reminders, admin_mail, demand  # noqa: F401
 
-    for module in (main, auth, admin, api, bookings, staff, calendar, orders, services, statements, organisations,
+    for module in (main, auth, admin, bookings, staff, calendar, orders, services, statements, organisations,
                    compare):
         app.register_blueprint(module.bp)
+    register_api(app)
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
