@@ -436,8 +436,10 @@ def test_order_mail_is_rendered_in_the_recipients_language_and_sent(client, auth
     from email.policy import default
 
     from booking.notify import dispatch_due
+    from booking.notify.outbox import render_pending
 
     order = place(world, sample_description="<script>alert(1)</script> specimens")
+    render_pending()  # mail is rendered at dispatch; render now to read it
     rows = db.session.scalars(select(OutgoingMail)).all()
     assert [(m.kind, m.recipient) for m in rows] == [("order_submit", world.staff.email)]
     staff_mail = message_from_string(rows[0].raw, policy=default)
@@ -447,6 +449,7 @@ def test_order_mail_is_rendered_in_the_recipients_language_and_sent(client, auth
     assert f"/orders/{order.id}" in html and world.user.email in html
     client.post(f"/api/v1/orders/{order.id}/quote", headers=auth.token(world.staff.email),
                 json={"price": 500, "promised_date": (date.today() + timedelta(days=3)).isoformat()})
+    render_pending()
     user_mail = message_from_string(db.session.scalars(select(OutgoingMail).order_by(OutgoingMail.id.desc())).first().raw,
                                     policy=default)
     assert user_mail["To"].addresses[0].addr_spec == world.user.email
@@ -508,15 +511,16 @@ def test_two_clicks_at_once_make_one_step(app, auth, world):
 
 def test_a_step_that_fails_after_the_upload_leaves_no_file(app, world, monkeypatch):
     """The report is written before the step commits; if the step then fails, the file goes too."""
+    from booking.notify import orders as order_mails
     from booking.orders import files as order_files
-    from booking.orders import issue_report, mails as order_mails
+    from booking.orders import issue_report
 
     order = at_status(world, "testing")
 
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("mail template broke")
 
-    monkeypatch.setattr(order_mails, "queue_order_mails", broken)
+    monkeypatch.setattr(order_mails, "queue_mail", broken)
     with pytest.raises(RuntimeError):
         issue_report(order, world.staff, order_files.Upload("report.pdf", PDF))
     assert len(uploads(app)) == 1  # written, not yet committed

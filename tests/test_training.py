@@ -19,6 +19,7 @@ from booking.engine.qualifications import (
 from booking.errors import Forbidden, InvalidInput
 from booking.extensions import db
 from booking.models import OutgoingMail, Qualification, TrainingRequest
+from booking.notify.outbox import render_pending
 from support import csrf_token
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -106,6 +107,7 @@ def test_request_queue_approve_grants_and_decline_closes(lab, make_user):
     # staff hear of each new request once (a repeated request is the same one)
     assert list(db.session.scalars(sa.select(OutgoingMail.recipient).where(OutgoingMail.kind == "training_request")
                                    .order_by(OutgoingMail.id))) == [staff.email, staff.email]
+    render_pending()  # mail is rendered at dispatch; render now to read it
     raw = db.session.scalar(sa.select(OutgoingMail.raw).where(OutgoingMail.kind == "training_request").limit(1))
     body = email.message_from_string(raw, policy=email.policy.default).get_body(("plain",)).get_content()
     assert user.email in body and "I used a Zeiss SEM before" in body and "/staff/training" in body
@@ -114,6 +116,7 @@ def test_request_queue_approve_grants_and_decline_closes(lab, make_user):
     decline_request(staff, other, "Full until May", now=NOW)
     db.session.commit()
     assert training_queue(platform) == []
+    render_pending()
     told = dict(db.session.execute(sa.select(OutgoingMail.recipient, OutgoingMail.raw)
                                    .where(OutgoingMail.kind == "training_decision")).all())
     assert set(told) == {user.email, other.user.email}

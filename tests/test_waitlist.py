@@ -16,6 +16,7 @@ from booking.engine.waitlist import join_waitlist, leave_waitlist, my_entries
 from booking.errors import InvalidInput
 from booking.extensions import db
 from booking.models import OutgoingMail, WaitlistEntry
+from booking.notify.outbox import render_pending
 from support import csrf_token
 from tests.smtp_server import fast_passwords, mail_app, smtp_server  # noqa: F401 (fixtures)
 
@@ -61,6 +62,7 @@ def test_freed_slot_mails_the_waiting_in_order_and_the_first_to_book_gets_it(tak
     cancel_reservation(holder, reservation, now=NOW + timedelta(hours=1))
     db.session.commit()
     assert waitlist_mails() == ["first@example.com", "second@example.com", "third@example.com"]
+    render_pending()  # mail is rendered at dispatch; render now to read it
     raw = db.session.scalar(sa.select(OutgoingMail.raw).where(OutgoingMail.recipient == "first@example.com"))
     message = email.message_from_string(raw, policy=email.policy.default)
     assert message["Subject"].startswith("Free again:")

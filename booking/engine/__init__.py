@@ -7,11 +7,27 @@ domain errors of `booking.engine.errors` with messages fit to show, and only flu
 from .availability import find_free_slots, free_resource_ids, is_free
 from .calendars import effective_opening_hours, opening_intervals
 from .errors import (
-    BookingRefused, Closed, InvalidRecurrence, NotBookable, NotPending, OutsideOpeningHours, SeriesConflicts,
-    SlotTaken, TooFarAhead, TooLateToBook, TooLateToCancel, TooLong, TooShort, UnderMaintenance,
+    BookingRefused,
+    Closed,
+    InvalidRecurrence,
+    NotBookable,
+    NotPending,
+    OutsideOpeningHours,
+    SeriesConflicts,
+    SlotTaken,
+    TooFarAhead,
+    TooLateToBook,
+    TooLateToCancel,
+    TooLong,
+    TooShort,
+    UnderMaintenance,
 )
 from .reservations import (
-    approve_reservation, cancel_reservation, create_reservation, expire_pending, reject_reservation,
+    approve_reservation,
+    cancel_reservation,
+    create_reservation,
+    expire_pending,
+    reject_reservation,
 )
 from .rules import BookingRules, effective_rules
 

@@ -9,20 +9,21 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .text import _
 from sqlalchemy import select
 
+from ..accounts.access import require_staff_of
 from ..errors import InvalidInput
 from ..extensions import db
 from ..models import Closure, Maintenance, Platform, Resource, User
-from ..accounts.access import require_staff_of
+from ..searching.outbox import enqueue
 from .intervals import Interval, merge
+from .text import _
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 HOLIDAY_DIR = Path(__file__).parent / "holidays"
@@ -119,11 +120,11 @@ def opening_intervals(hours: Any, tz: str, start: datetime, end: datetime) -> li
     day = first
     while day <= last:
         for open_at, close_at in week[day.weekday()]:
-            s = datetime.combine(day, open_at, tzinfo=zone_).astimezone(timezone.utc)
+            s = datetime.combine(day, open_at, tzinfo=zone_).astimezone(UTC)
             if close_at is None:
-                e = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone_).astimezone(timezone.utc)
+                e = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone_).astimezone(UTC)
             else:
-                e = datetime.combine(day, close_at, tzinfo=zone_).astimezone(timezone.utc)
+                e = datetime.combine(day, close_at, tzinfo=zone_).astimezone(UTC)
             if s < end and e > start:
                 found.append((s, e))
         day += timedelta(days=1)
@@ -184,8 +185,8 @@ def load_holidays(user: User, platform: Platform, name: str = "cn-2027") -> list
     added = []
     for holiday in data["holidays"]:
         first, last = date.fromisoformat(holiday["start"]), date.fromisoformat(holiday["end"])
-        start = datetime.combine(first, time(0), tzinfo=zone_).astimezone(timezone.utc)
-        end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone_).astimezone(timezone.utc)
+        start = datetime.combine(first, time(0), tzinfo=zone_).astimezone(UTC)
+        end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone_).astimezone(UTC)
         if (start, end) in existing:
             continue
         title = f"{holiday['name_zh']} / {holiday['name_en']}"
@@ -215,7 +216,5 @@ def set_opening_hours(user: User, target: Platform | Resource, hours: Any) -> No
     require_staff_of(user, platform_id)
     target.opening_hours = validate_hours(hours)
     if isinstance(target, Resource):
-        from ..searching.outbox import enqueue
-
         enqueue([target.id])  # opening hours are part of the search document
     db.session.flush()

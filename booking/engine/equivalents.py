@@ -29,10 +29,13 @@ from sqlalchemy import select
 from ..errors import DomainError
 from ..extensions import db
 from ..models import Platform, Resource, User, utcnow
+from ..searching.service import SearchUnavailable, get_index
 from .availability import find_free_slots, free_resource_ids
+from .checks import check_rules, find_conflict
 from .pricing import Rate, estimate, money, rate_for
 from .rules import effective_rules
 from .timefmt import local
+from .vouchers import account_for, balance_of
 
 #: Refusals that another platform's free resource can answer: the time is taken, closed, under
 #: maintenance or outside the resource's hours (not a rule such as "too long", which would be
@@ -109,8 +112,6 @@ def _search_similar(resource: Resource, *, start: datetime | None = None, end: d
                     depth: int = SEARCH_DEPTH) -> list[Resource]:
     """Active resources of `resource`'s type at other platforms, best match first (free throughout
     [start, end) when given, by the search's availability filter)."""
-    from ..searching.service import get_index
-
     query = similarity_query(resource)
     if not query:
         return []
@@ -137,8 +138,6 @@ def _search_similar(resource: Resource, *, start: datetime | None = None, end: d
 
 def _voucher_balance(user: User | None) -> Decimal | None:
     """The user's organisation's voucher balance, or None when it holds no voucher account."""
-    from .vouchers import account_for, balance_of
-
     org = user.verified_organisation if user is not None else None
     return balance_of(org) if account_for(org) is not None else None
 
@@ -213,8 +212,6 @@ def elsewhere_json(item: Elsewhere, lang: str, url: str) -> dict[str, Any]:
 
 def _bookable_then(resource: Resource, start: datetime, end: datetime, now: datetime) -> bool:
     """Would a booking of [start, end) pass every time rule of `resource` and find it free?"""
-    from .reservations import check_rules, find_conflict
-
     rules = effective_rules(resource)
     try:
         check_rules(resource, start, end, now, rules)
@@ -235,8 +232,6 @@ def equivalents_elsewhere(user: User | None, resource: Resource, start: datetime
     [start, end) right now, best match first, with the price `user` would pay there."""
     if start.tzinfo is None or end.tzinfo is None or end <= start or limit <= 0:
         return []
-    from ..searching.service import SearchUnavailable
-
     now = now or utcnow()
     found: list[Elsewhere] = []
     balance = _voucher_balance(user)

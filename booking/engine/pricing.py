@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -26,9 +26,12 @@ from sqlalchemy import select
 from ..errors import Forbidden, InvalidInput
 from ..extensions import db
 from ..models import RATE_UNITS, Reservation, Resource, ResourceRate, User
+from .money import CENT, charged, money, parse_amount
 from .text import _
+from .vouchers import settle_voucher
 
-CENT = Decimal("0.01")
+__all__ = ["CENT", "Rate", "adjust_fee", "actual_fee", "charged", "estimate", "fee_for", "money", "parse_amount",
+           "price_reservation", "rate_for", "rate_kind", "rates_of", "set_rate", "units_used"]
 UNIT_PREFERENCE = ("hour", "day", "sample")
 STARTUP_KINDS = ("startup", "sme")
 
@@ -42,10 +45,6 @@ class Rate:
 
     def to_json(self) -> dict[str, Any]:
         return {"kind": self.kind, "unit": self.unit, "amount": float(self.amount), "currency": self.currency}
-
-
-def money(value: Decimal | float | int) -> Decimal:
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def rate_kind(user: User | None, resource: Resource) -> str:
@@ -123,27 +122,6 @@ def actual_fee(reservation: Reservation) -> Decimal | None:
     return fee_for(rate, reservation.start, reservation.end)
 
 
-def charged(reservation: Reservation) -> Decimal:
-    """What the booking costs as things stand: the actual fee, else the estimate, else nothing."""
-    if reservation.fee_actual is not None:
-        return reservation.fee_actual
-    return reservation.fee_estimate or Decimal("0")
-
-
-def parse_amount(value: Any, field: str, *, required: bool = True) -> Decimal | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise InvalidInput(_("Give an amount."), fields={field: _("required")})
-        return None
-    try:
-        amount = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        raise InvalidInput(_("Not an amount: %(value)s", value=str(value)[:20]), fields={field: _("not an amount")}) from None
-    if not amount.is_finite() or amount < 0 or amount >= Decimal("1e10"):
-        raise InvalidInput(_("Amounts are between 0 and 9,999,999,999.99."), fields={field: _("out of range")})
-    return money(amount)
-
-
 def set_rate(staff: User, resource: Resource, unit: str, external: Any, internal: Any = None, startup: Any = None,
              currency: str = "CNY") -> ResourceRate | None:
     """Staff set (or, with an empty external rate, remove) the rates of one unit of a resource."""
@@ -173,8 +151,6 @@ def set_rate(staff: User, resource: Resource, unit: str, external: Any, internal
 
 def adjust_fee(staff: User, reservation: Reservation, amount: Any, *, now: datetime | None = None) -> Reservation:
     """Staff correct the actual fee of a completed (or no-show) booking; vouchers follow."""
-    from .vouchers import settle_voucher
-
     if not staff.is_staff_of(reservation.resource.platform_id):
         raise Forbidden(_("Only staff of this resource's platform may adjust its fees."))
     if reservation.status not in ("completed", "no_show"):

@@ -4,25 +4,25 @@ A resource with `requires_training` (set by its platform's staff) is booked only
 a qualification for it that is neither revoked nor expired on the day of the booking (the
 platform's local date). Staff of the platform (and administrators) need none. Users ask for
 training with a request; staff see the open requests of their platform in a queue, and approving
-one grants the qualification.
+one grants the qualification. Requests and decisions are published as `qualification.*` events
+(booking.engine.events): the notification outlet tells staff and users by mail.
 """
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
+from flask_babel import get_locale
 from sqlalchemy import select
 
 from ..errors import Conflict, Forbidden, InvalidInput
 from ..extensions import db
 from ..models import Platform, Qualification, Resource, TrainingRequest, User, utcnow
 from .calendars import zone
+from .events import publish
 from .text import _
 
 
 def _lang() -> str:
-    from flask_babel import get_locale
-
     return "en" if str(get_locale() or "zh") == "en" else "zh"
 
 
@@ -100,74 +100,8 @@ def request_training(user: User, resource: Resource, message: str = "", *, now: 
     request.user, request.resource = user, resource
     db.session.add(request)
     db.session.flush()
-    _tell_staff(request, now)
+    publish("qualification.requested", request, user, now)  # staff hear of it
     return request
-
-
-def _queue_mail(template: str, kind: str, key: str, address: str, name: str, language: str, subject_text: Any,
-                context: dict[str, Any], now: datetime) -> None:
-    from flask_babel import force_locale
-
-    from ..models import OutgoingMail
-    from ..notify.messages import absolute_url, lang_of
-    from .waitlist import render_services_mail
-
-    lang = lang_of(language)
-    with force_locale(lang):
-        subject = subject_text(lang)
-    message_id = f"<{kind}-{key}@onestop>"
-    values = dict(context, subject=subject, home=absolute_url("/"))
-    values = {k: (v(lang) if callable(v) else v) for k, v in values.items()}
-    rendered = render_services_mail(template, lang=lang, to_email=address, to_name=name, message_id=message_id,
-                                    context=values, now=now)
-    db.session.add(OutgoingMail(kind=kind[:32], reservation_id=None, event_id=None, recipient=address,
-                                subject=subject[:300], message_id=message_id, raw=rendered.as_bytes().decode("ascii"),
-                                status="pending", attempts=0, next_attempt_at=now, last_error="", created_at=now))
-
-
-def _path(endpoint: str, fallback: str, **values: Any) -> str:
-    from flask import current_app
-    from werkzeug.routing import BuildError
-
-    from ..notify.messages import absolute_url
-
-    try:
-        return absolute_url(current_app.url_map.bind("localhost").build(endpoint, values))
-    except BuildError:
-        return absolute_url(fallback)
-
-
-def _tell_staff(request: TrainingRequest, now: datetime) -> None:
-    """Queue a mail to the platform's active staff (else its contact address) about a new request."""
-    resource, user = request.resource, request.user
-    platform = resource.platform
-    staff = db.session.scalars(select(User).where(User.role == "staff", User.platform_id == platform.id,
-                                                  User.active.is_(True)).order_by(User.id)).all()
-    recipients = [(f"u{s.id}", s.email, s.name, s.language) for s in staff]
-    if not recipients and platform.email:
-        recipients = [(f"p{platform.id}", platform.email, platform.name("zh"), "zh")]
-    context = {"title": resource.display_title, "platform_name": platform.name, "user_name": user.name or user.email,
-               "user_email": user.email, "organisation": user.organisation_label, "message": request.message,
-               "link": _path("services.staff_training", "/staff/training")}
-    for key, address, name, language in recipients:
-        _queue_mail("training_request", "training_request", f"{request.id}-{key}", address, name, language,
-                    lambda lang: _("Training requested: %(title)s", title=resource.display_title(lang)), context, now)
-    db.session.flush()
-
-
-def _tell_user(user: User, resource: Resource, granted: bool, key: str, now: datetime, *,
-               expires_on: date | None = None, note: str = "") -> None:
-    """Tell the user that staff qualified them (or declined their request)."""
-    context = {"title": resource.display_title, "platform_name": resource.platform.name, "granted": granted,
-               "expires_on": expires_on.isoformat() if expires_on else "", "note": note,
-               "link": _path("main.resource", f"/resources/{resource.id}", resource_id=resource.id)}
-    if granted:
-        subject = lambda lang: _("You may now book %(title)s", title=resource.display_title(lang))  # noqa: E731
-    else:
-        subject = lambda lang: _("Training request declined: %(title)s", title=resource.display_title(lang))  # noqa: E731
-    _queue_mail("training_decision", "training_decision", key, user.email, user.name, user.language, subject,
-                context, now)
-    db.session.flush()
 
 
 def training_queue(platform: Platform) -> list[TrainingRequest]:
@@ -198,8 +132,7 @@ def grant_qualification(staff: User, user: User, resource: Resource, expires_on:
             TrainingRequest.status == "open")):
         request.status, request.decided_by_id, request.decided_at = "approved", staff.id, now
     db.session.flush()
-    _tell_user(user, resource, True, f"qualification-{qualification.id}", now, expires_on=expires_on,
-               note=qualification.note)
+    publish("qualification.granted", qualification, staff, now)  # the user hears of it
     return qualification
 
 
@@ -217,8 +150,7 @@ def decline_request(staff: User, request: TrainingRequest, note: str = "", *, no
     request.status, request.decided_by_id, request.decided_at = "declined", staff.id, now or utcnow()
     request.decision_note = (note or "").strip()[:2000]
     db.session.flush()
-    _tell_user(request.user, request.resource, False, f"declined-{request.id}", request.decided_at,
-               note=request.decision_note)
+    publish("qualification.declined", request, staff, request.decided_at)  # the user hears of it
     return request
 
 

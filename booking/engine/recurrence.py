@@ -7,11 +7,10 @@ and stored as its own reservation; the person booking sees which ones conflict a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from dateutil import rrule
-from .text import _
 from sqlalchemy import select
 
 from ..errors import DomainError, Forbidden
@@ -21,6 +20,7 @@ from .calendars import WEEKDAYS, zone
 from .errors import InvalidRecurrence, SeriesConflicts, SlotTaken
 from .reservations import cancel_reservation, check_rules, create_reservation, find_conflict
 from .rules import effective_rules
+from .text import _
 from .timefmt import describe, span_json
 
 FREQUENCIES = {"daily": rrule.DAILY, "weekly": rrule.WEEKLY, "monthly": rrule.MONTHLY}
@@ -96,8 +96,8 @@ def expand(rec: Recurrence, start: datetime, end: datetime, tz: str) -> list[tup
     for local_start in rrule.rrule(FREQUENCIES[rec.freq], **options):
         if len(result) >= MAX_OCCURRENCES:
             break
-        s = local_start.replace(tzinfo=zone_).astimezone(timezone.utc)
-        e = (local_start + wall_length).replace(tzinfo=zone_).astimezone(timezone.utc)
+        s = local_start.replace(tzinfo=zone_).astimezone(UTC)
+        e = (local_start + wall_length).replace(tzinfo=zone_).astimezone(UTC)
         result.append((s, e))
     if not result:
         raise InvalidRecurrence(_("The recurrence gives no dates; check the weekdays and the last date."))

@@ -11,119 +11,35 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
-from .text import _
 from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import Forbidden, InvalidInput, NotFound
 from ..extensions import db
-from ..models import ACTIVE_STATUSES, Closure, Maintenance, Platform, Reservation, Resource, User, utcnow
-from .availability import nearest_alternatives
-from .calendars import resource_opening_intervals
-from .errors import (
-    Closed, NotBookable, NotPending, OutsideOpeningHours, SlotTaken, TooFarAhead, TooLateToBook,
-    TooLateToCancel, TooLong, TooShort, UnderMaintenance,
-)
+from ..models import Platform, Reservation, Resource, User, utcnow
+from .checks import check_rules, check_times, find_conflict, lock_calendar, minutes_label, slot_taken
+from .errors import NotPending, SlotTaken, TooLateToCancel
 from .events import emit
-from .intervals import covers
-from .rules import BookingRules, effective_rules
-from .timefmt import describe, span_json
+from .pricing import actual_fee, price_reservation
+from .qualifications import check_qualified
+from .restrictions import after_no_show, check_not_restricted
+from .rules import effective_rules
+from .text import _
+from .timefmt import span_json
+from .vouchers import hold_voucher, release_voucher, settle_voucher
+from .waitlist import fulfil, offer_freed_time
+
+__all__ = [
+    "approve_reservation", "can_view", "cancel_reservation", "check_rules", "check_times", "create_reservation",
+    "expire_pending", "find_conflict", "finish_reservation", "get_reservation", "lock_calendar", "mark_outcome",
+    "reject_reservation", "status_label", "visible_reservations",
+]
 
 EXCLUSION_VIOLATION = "23P01"
 
 
 # --- checks -----------------------------------------------------------------------------------
-
-def _minutes(n: int) -> str:
-    if n % (60 * 24) == 0 and n >= 60 * 24:
-        return _("%(n)s days", n=n // (60 * 24))
-    if n % 60 == 0 and n >= 60:
-        return _("%(n)s hours", n=n // 60)
-    return _("%(n)s minutes", n=n)
-
-
-def check_times(start: Any, end: Any) -> None:
-    if not isinstance(start, datetime) or not isinstance(end, datetime) or start.tzinfo is None or end.tzinfo is None:
-        raise InvalidInput(_("Give the start and end with a time zone offset."),
-                           fields={"start": _("an ISO 8601 time with offset")})
-    if end <= start:
-        raise InvalidInput(_("The end must come after the start."), fields={"end": _("must come after the start")})
-
-
-def check_rules(resource: Resource, start: datetime, end: datetime, now: datetime, rules: BookingRules) -> None:
-    """Every rule a booking must keep, except overlaps with other bookings, in the order a person
-    would want to hear about them."""
-    if not resource.bookable or not resource.active:
-        raise NotBookable(_("This resource cannot be booked online."))
-    check_times(start, end)
-    tz = resource.platform.timezone
-    length = end - start
-    if length < timedelta(minutes=rules.min_minutes):
-        raise TooShort(_("Too short: bookings of this resource last at least %(d)s.", d=_minutes(rules.min_minutes)))
-    if length > timedelta(minutes=rules.max_minutes):
-        raise TooLong(_("Too long: bookings of this resource last at most %(d)s.", d=_minutes(rules.max_minutes)))
-    if start < now:
-        raise TooLateToBook(_("That time has already passed."))
-    if start < now + timedelta(minutes=rules.min_notice_minutes):
-        raise TooLateToBook(_("Too late to book: this resource must be booked at least %(d)s ahead.",
-                              d=_minutes(rules.min_notice_minutes)))
-    if end > now + timedelta(days=rules.max_advance_days):
-        raise TooFarAhead(_("Too far ahead: this resource can be booked at most %(n)s days ahead.",
-                            n=rules.max_advance_days), fields={"end": _("too far ahead")})
-    if not covers(resource_opening_intervals(resource, start, end), start, end):
-        raise OutsideOpeningHours(_("Outside opening hours: %(span)s is not within the resource's opening hours "
-                                    "(local time, %(tz)s).", span=describe(start, end, tz), tz=tz))
-    closure = db.session.scalars(select(Closure).where(
-        Closure.platform_id == resource.platform_id, Closure.start < end, Closure.end > start).limit(1)).first()
-    if closure is not None:
-        raise Closed(_("The platform is closed then (%(title)s, %(span)s).", title=closure.title,
-                       span=describe(closure.start, closure.end, tz)),
-                     conflict=span_json(closure.start, closure.end, tz))
-    window = db.session.scalars(select(Maintenance).where(
-        Maintenance.resource_id == resource.id, Maintenance.start < end, Maintenance.end > start).limit(1)).first()
-    if window is not None:
-        raise UnderMaintenance(_("The resource is under maintenance then (%(span)s).",
-                                 span=describe(window.start, window.end, tz)),
-                               conflict=span_json(window.start, window.end, tz))
-
-
-def find_conflict(resource_id: int, block_start: datetime, block_end: datetime) -> Reservation | None:
-    return db.session.scalars(
-        select(Reservation).where(
-            Reservation.resource_id == resource_id,
-            Reservation.status.in_(ACTIVE_STATUSES),
-            Reservation.block_start < block_end,
-            Reservation.block_end > block_start,
-        ).order_by(Reservation.block_start).limit(1)
-    ).first()
-
-
-def _slot_taken(resource: Resource, other: Reservation, start: datetime, end: datetime, now: datetime) -> SlotTaken:
-    tz = resource.platform.timezone
-    alternatives = nearest_alternatives(resource, start, end, now=now)
-    return SlotTaken(
-        _("That time is taken: another booking holds %(span)s.", span=describe(other.start, other.end, tz)),
-        conflict=span_json(other.start, other.end, tz),
-        alternatives=[span_json(s, e, tz) for s, e in alternatives],
-    )
-
-
-def lock_calendar() -> None:
-    """Serialise bookings on SQLite: take the write lock before the overlap check.
-
-    pysqlite opens transactions lazily (only before an INSERT/UPDATE/DELETE), so a plain read
-    would let two bookings both see a free slot. BEGIN IMMEDIATE takes the write lock now; other
-    writers wait (busy_timeout) until we commit. When this connection already writes, it already
-    holds the lock. PostgreSQL needs nothing here: the exclusion constraint decides."""
-    connection = db.session.connection()
-    if connection.dialect.name != "sqlite":
-        return
-    raw = connection.connection.dbapi_connection
-    if not raw.in_transaction:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
-
 
 # --- booking ----------------------------------------------------------------------------------
 
@@ -138,12 +54,9 @@ def create_reservation(user: User, resource: Resource, start: datetime, end: dat
 
     The fee estimate is stored with the booking (booking.engine.pricing); with `use_voucher` a
     share of it (`voucher_amount`, else as much as allowed) is paid with innovation vouchers."""
+    # Not at the top: accounts.service imports booking.engine (its text module), whose package
+    # imports this module: a top-level import here would run before accounts.service is ready.
     from ..accounts.service import require_verified_email
-    from .attendance import check_not_restricted
-    from .pricing import price_reservation
-    from .qualifications import check_qualified
-    from .vouchers import hold_voucher
-    from .waitlist import fulfil
 
     require_verified_email(user)  # 403 email_unverified: browsing needs no confirmed address, booking does
     now = now or utcnow()
@@ -159,7 +72,7 @@ def create_reservation(user: User, resource: Resource, start: datetime, end: dat
     lock_calendar()
     other = find_conflict(resource.id, block_start, block_end)  # the very test the constraint makes
     if other is not None:
-        raise _slot_taken(resource, other, start, end, now)
+        raise slot_taken(resource, other, start, end, now)
 
     status = "pending" if rules.requires_approval and not user.is_staff_of(resource.platform_id) else "confirmed"
     reservation = Reservation(
@@ -184,7 +97,7 @@ def create_reservation(user: User, resource: Resource, start: datetime, end: dat
             if other is None:  # the rival was cancelled in the meantime: still refuse, honestly
                 raise SlotTaken(_("That time was just taken by someone else; please choose another."),
                                 conflict=span_json(start, end, resource.platform.timezone)) from None
-            raise _slot_taken(resource, other, start, end, now) from None
+            raise slot_taken(resource, other, start, end, now) from None
         savepoint.commit()
     else:
         db.session.add(reservation)
@@ -259,7 +172,7 @@ def cancel_reservation(user: User, reservation: Reservation, reason: str = "", *
         if now >= deadline:
             if rules.cancel_notice_minutes:
                 message = _("Too late to cancel: bookings of this resource can be cancelled up to %(d)s before "
-                            "the start.", d=_minutes(rules.cancel_notice_minutes))
+                            "the start.", d=minutes_label(rules.cancel_notice_minutes))
             else:
                 message = _("Too late to cancel: the booking has already started.")
             raise TooLateToCancel(message)
@@ -274,11 +187,8 @@ def cancel_reservation(user: User, reservation: Reservation, reason: str = "", *
 
 def _freed(reservation: Reservation, actor: User | None, now: datetime) -> None:
     """A booking gave its time up (cancelled, rejected, expired): vouchers back, waitlist told."""
-    from .vouchers import release_voucher
-    from .waitlist import notify_freed
-
     release_voucher(reservation, actor, now=now)
-    notify_freed(reservation, now)
+    offer_freed_time(reservation, now)
 
 
 def _decide(user: User, reservation: Reservation, status: str, reason: str, now: datetime | None) -> Reservation:
@@ -322,10 +232,6 @@ def finish_reservation(reservation: Reservation, outcome: str, actor: User | Non
     """Record how a started booking went (staff, the booker's check-out, or the attendance job):
     the actual fee (completed: the time used; no-show: the booked time), the voucher share settled
     to it, and for a no-show the booker's restriction when it reaches the platform's limit."""
-    from .attendance import after_no_show
-    from .pricing import actual_fee
-    from .vouchers import settle_voucher
-
     _set_status(reservation, outcome, actor, now, "")
     reservation.fee_actual = actual_fee(reservation) if outcome == "completed" else reservation.fee_estimate
     settle_voucher(reservation, actor, now=now)

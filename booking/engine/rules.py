@@ -5,10 +5,9 @@ from dataclasses import dataclass, fields, replace
 from datetime import timedelta
 from typing import Any
 
-from .text import _
-
 from ..errors import InvalidInput
 from ..models import Resource
+from .text import _
 
 
 @dataclass(frozen=True)

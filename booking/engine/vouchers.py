@@ -24,7 +24,7 @@ from sqlalchemy import func, select, update
 from ..errors import Conflict, Forbidden, InvalidInput
 from ..extensions import db
 from ..models import Organisation, Reservation, User, VoucherAccount, VoucherEntry, utcnow
-from .pricing import charged, money, parse_amount
+from .money import charged, money, parse_amount
 from .text import _
 
 ZERO = Decimal("0.00")

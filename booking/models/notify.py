@@ -9,8 +9,9 @@ same Message-ID, so a duplicate is recognisable as such.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -64,7 +65,10 @@ class Reminder(QueuedMixin, db.Model):
 
 
 class OutgoingMail(QueuedMixin, db.Model):
-    """A rendered message waiting to be sent (the mail outbox): booking events become these."""
+    """A message waiting to be sent (the mail outbox). Queued with what the message must say
+    (`template`, `language`, `params`: frozen when the event happened) and rendered by the
+    dispatcher, which stores the result in `raw` so that every retry sends the same bytes.
+    Built by booking.notify.outbox only."""
 
     __tablename__ = "outgoing_mail"
 
@@ -79,7 +83,10 @@ class OutgoingMail(QueuedMixin, db.Model):
     recipient: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300), default="")
     message_id: Mapped[str] = mapped_column(String(200), unique=True)
-    raw: Mapped[str] = mapped_column(Text)  # the whole MIME message, ready to send
+    raw: Mapped[str] = mapped_column(Text)  # the whole MIME message once rendered; "" until then
+    template: Mapped[str] = mapped_column(String(64), default="")  # e.g. email/confirmed
+    language: Mapped[str] = mapped_column(String(8), default="zh")
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the template's values, links, calendar
 
     reservation: Mapped[Reservation | None] = relationship()
     event: Mapped[BookingEvent | None] = relationship()

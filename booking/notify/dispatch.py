@@ -28,8 +28,18 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import OutgoingMail, Reminder, Reservation, utcnow
+from .links import absolute_url, resolve
 from .mailer import MessageRefused, Transport, transport_from_url
-from .messages import format_offset, format_starts_in, lang_of, render_message, reservation_context, sender_address
+from .messages import (
+    format_offset,
+    format_starts_in,
+    lang_of,
+    render,
+    reservation_context,
+    reservation_links,
+    sender_address,
+)
+from .outbox import store_rendered
 from .settings import setting
 
 log = logging.getLogger(__name__)
@@ -110,15 +120,22 @@ def _failed(item: Outgoing, error: str, now: datetime, permanent: bool = False) 
     return "retry"
 
 
-def _prepare_mails(ids: list[int]) -> list[Outgoing]:
+def _prepare_mails(ids: list[int], stats: Counter[str]) -> list[Outgoing]:
+    """Render the claimed mails not rendered yet (kept in `raw`: a retry sends the same bytes)."""
     rows = db.session.scalars(select(OutgoingMail).where(OutgoingMail.id.in_(ids)).order_by(OutgoingMail.id)).all()
-    sender = _envelope_sender()
-    return [Outgoing(OutgoingMail, m.id, m.attempts, sender, m.recipient, m.raw.encode("ascii"), m.message_id)
-            for m in rows]
-
-
-def _envelope_sender() -> str:
-    return sender_address()[1]
+    sender = sender_address()[1]
+    items = []
+    for mail in rows:
+        try:
+            data = store_rendered(mail)
+        except Exception as exc:  # a template bug must not stop the other mails
+            log.exception("cannot render mail %s", mail.id)
+            _finish(OutgoingMail, mail.id, status="failed", attempts=mail.attempts + 1,
+                    last_error=f"cannot render: {exc!r}"[:2000])
+            stats["failed"] += 1
+            continue
+        items.append(Outgoing(OutgoingMail, mail.id, mail.attempts, sender, mail.recipient, data, mail.message_id))
+    return items
 
 
 def _prepare_reminders(ids: list[int], now: datetime, stats: Counter[str]) -> list[Outgoing]:
@@ -147,11 +164,13 @@ def _prepare_reminders(ids: list[int], now: datetime, stats: Counter[str]) -> li
         user = reservation.user
         lang = lang_of(user.language)
         context = reservation_context(reservation, lang)
+        context.update({name: resolve(spec) for name, spec in reservation_links(reservation.id).items()})
+        context["home"] = absolute_url("/")
         context["offset_label"] = format_offset(reminder.offset_seconds, lang)
         context["starts_in"] = format_starts_in((reservation.start - now).total_seconds(), lang)
         try:
-            rendered = render_message("reminder", lang=lang, to_email=user.email, to_name=user.name,
-                                      message_id=reminder.message_id, context=context, date=now)
+            rendered = render("email/reminder", lang=lang, to_email=user.email, to_name=user.name,
+                              message_id=reminder.message_id, context=context, date=now)
         except Exception as exc:  # a template bug must not stop the other reminders
             log.exception("cannot render reminder %s", reminder.id)
             _finish(Reminder, reminder.id, status="failed", attempts=reminder.attempts + 1,
@@ -203,7 +222,7 @@ def dispatch_due(*, batch_size: int | None = None, budget_seconds: float = 50.0,
         db.session.commit()  # the claim is visible to every other dispatcher before we send
         if not mail_ids and not reminder_ids:
             break
-        items = _prepare_mails(mail_ids) + _prepare_reminders(reminder_ids, now, stats)
+        items = _prepare_mails(mail_ids, stats) + _prepare_reminders(reminder_ids, now, stats)
         db.session.commit()
         if items:
             _send(items, transport, stats)

@@ -1,11 +1,12 @@
 """From a booking event to rows: the mails it causes and the reminders it (re)plans.
 
-Called by `booking.engine.events.emit` inside the transaction of the change, so a booking and its
-notifications are committed together or not at all. Mails are rendered here, while the state they
-describe is the state of the event, and queued as `OutgoingMail` rows; the dispatcher sends them.
+Called for every `reservation.*` domain event inside the transaction of the change, so a booking
+and its notifications are committed together or not at all. What each mail must say is taken
+here, while the state it describes is the state of the event, and queued (booking.notify.outbox);
+the dispatcher renders and sends it.
 
 A recurring booking creates (or cancels) many occurrences in one transaction; their mails are
-gathered per series, kind and recipient and rendered once, just before the commit, as one
+gathered per series, kind and recipient and queued once, just before the commit, as one
 message listing every date (with one VEVENT each), rather than one message per occurrence.
 """
 from __future__ import annotations
@@ -19,8 +20,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..extensions import db
-from ..models import BookingEvent, OutgoingMail, Reservation, User, utcnow
-from .messages import format_span, invitation, lang_of, render_message, reservation_context
+from ..models import BookingEvent, OutgoingMail, Reservation, utcnow
+from .messages import calendar_event, format_span, lang_of, reservation_context, reservation_links
+from .outbox import queue_mail
+from .recipients import Recipient, platform_recipients, user_recipient
 from .reminders import schedule_reminders
 
 # event kind → (mail kind for the booker, iCalendar method or None)
@@ -33,14 +36,6 @@ USER_MAILS: dict[str, tuple[str, str | None]] = {
 }
 SERIES_KINDS = ("created", "cancelled")  # the events a whole series goes through at once
 _GATHERED = "onestop_notify_series"  # Session.info key: mails of series waiting for the commit
-
-
-@dataclass(frozen=True)
-class Recipient:
-    key: str  # u<user id> or p<platform id>: part of the Message-ID
-    email: str
-    name: str
-    language: str
 
 
 @dataclass
@@ -65,15 +60,13 @@ def on_booking_event(event: BookingEvent) -> list[OutgoingMail]:
             key = (reservation.series_id, mail.kind, mail.recipient.key)
             gathered.setdefault(key, PlannedMail(mail.kind, mail.method, mail.recipient, mail.for_staff)).events.append(event)
         return []
-    rows = [_render(mail, [event], now) for mail in planned]
-    db.session.add_all(rows)
+    rows = [_queue(mail, [event], now) for mail in planned]
     db.session.flush()
     return rows
 
 
 def _plan(event: BookingEvent, reservation: Reservation) -> list[PlannedMail]:
-    user = reservation.user
-    booker = Recipient(f"u{user.id}", user.email, user.name, user.language)
+    booker = user_recipient(reservation.user)
     if event.kind == "created":
         if reservation.status == "pending":
             staff = [PlannedMail("staff_pending", None, r, for_staff=True) for r in platform_staff(reservation)]
@@ -90,17 +83,8 @@ def _plan(event: BookingEvent, reservation: Reservation) -> list[PlannedMail]:
 
 
 def platform_staff(reservation: Reservation) -> list[Recipient]:
-    """Whoever decides bookings of the reservation's platform: its active staff accounts, else the
-    platform's contact address."""
-    platform = reservation.resource.platform
-    staff = db.session.scalars(
-        select(User).where(User.role == "staff", User.platform_id == platform.id, User.active.is_(True)).order_by(User.id)
-    ).all()
-    if staff:
-        return [Recipient(f"u{u.id}", u.email, u.name, u.language) for u in staff]
-    if platform.email:
-        return [Recipient(f"p{platform.id}", platform.email, platform.name("zh"), "zh")]
-    return []
+    """Whoever decides bookings of the reservation's platform."""
+    return platform_recipients(reservation.resource.platform)
 
 
 def _sequence(reservation: Reservation) -> int:
@@ -127,39 +111,36 @@ def _event_context(event: BookingEvent, reservation: Reservation, lang: str) -> 
     return {"reason": reason, "old_when": old_when, "by_staff": by_staff}
 
 
-def _render(mail: PlannedMail, events: list[BookingEvent], now: datetime) -> OutgoingMail:
+def _queue(mail: PlannedMail, events: list[BookingEvent], now: datetime) -> OutgoingMail:
     """One message about one event, or about the same event of several occurrences of a series."""
     events = sorted(events, key=lambda e: (e.reservation.start, e.id))
     first = events[0].reservation
     lang = lang_of(mail.recipient.language)
-    context = reservation_context(first, lang, for_staff=mail.for_staff)
+    context = reservation_context(first, lang)
     context.update(_event_context(events[0], first, lang))
     context["expiry_hours"] = first.resource.platform.approval_expiry_hours
     context["count"] = len(events)
     tz = first.resource.platform.timezone
     context["occurrences"] = [format_span(e.reservation.start, e.reservation.end, tz, lang) for e in events] \
         if len(events) > 1 else []
-    ics = None
+    calendar = None
     if mail.method:
-        ics = (mail.method, invitation([(e.reservation, _sequence(e.reservation)) for e in events], mail.method,
-                                       lang, context["link"], now))
+        calendar = {"method": mail.method,
+                    "events": [calendar_event(e.reservation, _sequence(e.reservation), lang) for e in events]}
     if len(events) == 1:
         message_id = f"<event-{events[0].id}-{mail.kind}-{mail.recipient.key}@onestop>"
     else:
         message_id = (f"<series-{first.series_id}-{mail.kind}-e{min(e.id for e in events)}-"
                       f"{mail.recipient.key}@onestop>")
-    rendered = render_message(mail.kind, lang=lang, to_email=mail.recipient.email, to_name=mail.recipient.name,
-                              message_id=message_id, context=context, ics=ics, date=now)
-    return OutgoingMail(
-        kind=mail.kind, reservation_id=first.id, event_id=events[0].id, recipient=rendered.recipient,
-        subject=rendered.subject[:300], message_id=message_id, raw=rendered.as_bytes().decode("ascii"),
-        status="pending", attempts=0, next_attempt_at=now, last_error="", created_at=now,
-    )
+    return queue_mail(f"email/{mail.kind}", kind=mail.kind, to_email=mail.recipient.email,
+                      to_name=mail.recipient.name, language=lang, message_id=message_id, context=context,
+                      links=reservation_links(first.id, for_staff=mail.for_staff), calendar=calendar,
+                      reservation_id=first.id, event_id=events[0].id, now=now)
 
 
 @sa_event.listens_for(Session, "before_commit")
-def _render_gathered(session: Session) -> None:
-    """Render the gathered series mails into rows, in the transaction that is being committed."""
+def _queue_gathered(session: Session) -> None:
+    """Queue the gathered series mails, in the transaction that is being committed."""
     gathered = session.info.pop(_GATHERED, None)
     if not gathered:
         return
@@ -167,13 +148,13 @@ def _render_gathered(session: Session) -> None:
         session.info[_GATHERED] = gathered
         return
     now = utcnow()
-    session.add_all(_render(mail, mail.events, max((e.at for e in mail.events), default=now))
-                    for mail in gathered.values())
+    for mail in gathered.values():
+        _queue(mail, mail.events, max((e.at for e in mail.events), default=now))
 
 
 @sa_event.listens_for(Session, "after_transaction_end")
 def _forget_gathered(session: Session, transaction: Any) -> None:
-    """When the outermost transaction ends (committed: rendered above; rolled back: the changes
+    """When the outermost transaction ends (committed: queued above; rolled back: the changes
     are gone), nothing gathered may leak into the next one."""
     if transaction.parent is None:
         session.info.pop(_GATHERED, None)

@@ -1,15 +1,15 @@
-"""Mail built from templates/email/, in the recipient's language, with an .ics where it helps.
+"""Rendering mail: one renderer for every template, the formatting its values need, the .ics.
 
 Every message has a plain-text and an HTML part (the HTML autoescaped: a purpose of `<script>`
-stays text), an absolute link back to the booking (ONESTOP_BASE_URL), and a Message-ID chosen by
-the caller so that a resend is recognisable. Rendering needs an application context only: the
-scheduler process has no request.
+stays text), absolute links back to the site (ONESTOP_BASE_URL, booking.notify.links), and a
+Message-ID chosen when the mail was queued, so that a resend is recognisable. Rendering needs an
+application context only: the scheduler process, which renders at dispatch, has no request.
 """
 from __future__ import annotations
 
 import email.policy
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
@@ -20,11 +20,17 @@ from zoneinfo import ZoneInfo
 import icalendar
 from flask import current_app, render_template
 from flask_babel import force_locale
-from werkzeug.routing import BuildError
 
 from ..ical import add_timezones
 from ..models import Reservation, utcnow
+from . import links
+from .links import LinkSpec, absolute_url
 from .settings import setting
+
+__all__ = [
+    "POLICY", "Rendered", "absolute_url", "calendar_event", "format_offset", "format_span", "format_starts_in",
+    "invitation", "lang_of", "render", "reservation_context", "reservation_links", "sender_address",
+]
 
 # 7bit: bodies are base64/quoted-printable, so the whole message is ASCII and can be stored as text.
 POLICY = email.policy.SMTP.clone(cte_type="7bit")
@@ -77,39 +83,26 @@ def format_starts_in(seconds: float, lang: str) -> str:
     return format_offset(max(1, round(seconds / 60)) * 60, lang)
 
 
-def absolute_url(path: str) -> str:
-    return str(setting("ONESTOP_BASE_URL")).rstrip("/") + "/" + path.lstrip("/")
+def calendar_event(reservation: Reservation, sequence: int, lang: str) -> dict[str, Any]:
+    """What an invitation needs to know of one reservation, as plain JSON (frozen at the event)."""
+    resource = reservation.resource
+    platform = resource.platform
+    return {
+        "id": reservation.id, "sequence": sequence, "start": reservation.start.isoformat(),
+        "end": reservation.end.isoformat(), "timezone": platform.timezone or "Asia/Shanghai",
+        "summary": f"{resource.display_title(lang)} · {platform.name(lang)}",
+        "location": resource.location or platform.address or "", "purpose": reservation.purpose or "",
+        "organizer_name": platform.name(lang), "attendee_email": reservation.user.email,
+        "attendee_name": reservation.user.name or reservation.user.email,
+    }
 
 
-def _path_for(endpoint: str, **values: Any) -> str | None:
-    """The path of an endpoint, built without a request (None when nobody defined it yet)."""
-    if endpoint not in current_app.view_functions:
-        return None
-    try:
-        return current_app.url_map.bind("localhost").build(endpoint, values)
-    except BuildError:
-        return None
-
-
-def booking_link(reservation: Reservation, for_staff: bool = False) -> str:
-    """Where the recipient sees this booking: its own page when the site has one, else the list of
-    the user's bookings (or the platform's staff page) at the booking's anchor."""
-    specific = ["bookings.detail"] if not for_staff else ["staff.reservation", "bookings.detail"]
-    for endpoint in specific:
-        path = _path_for(endpoint, reservation_id=reservation.id)
-        if path:
-            return absolute_url(path)
-    if for_staff:
-        return absolute_url(f"{_path_for('staff.index') or '/staff'}#approvals")
-    return absolute_url(f"{_path_for('bookings.mine') or '/bookings'}#reservation-{reservation.id}")
-
-
-def reservation_context(reservation: Reservation, lang: str, *, for_staff: bool = False) -> dict[str, Any]:
+def reservation_context(reservation: Reservation, lang: str) -> dict[str, Any]:
+    """The values every booking mail shows, in `lang`, as plain JSON (links are added at render)."""
     resource = reservation.resource
     platform = resource.platform
     tz = platform.timezone or current_app.config.get("ONESTOP_DEFAULT_TIMEZONE", "Asia/Shanghai")
     return {
-        "reservation": reservation,
         "booking_id": reservation.id,
         "title": resource.display_title(lang),
         "platform_name": platform.name(lang),
@@ -120,10 +113,12 @@ def reservation_context(reservation: Reservation, lang: str, *, for_staff: bool 
         "booker_name": reservation.user.name or reservation.user.email,
         "booker_email": reservation.user.email,
         "booker_organisation": reservation.user.organisation_label(lang),
-        "link": booking_link(reservation, for_staff=for_staff),
-        "home": absolute_url("/"),
-        "account_link": absolute_url(_path_for("auth.account") or "/account"),
     }
+
+
+def reservation_links(reservation_id: int, *, for_staff: bool = False) -> dict[str, LinkSpec]:
+    """The links of a booking mail: the booking, the account page (reminder settings)."""
+    return {"link": links.booking(reservation_id, for_staff), "account_link": links.page("auth.account", "/account")}
 
 
 def sender_address() -> tuple[str, str]:
@@ -132,10 +127,9 @@ def sender_address() -> tuple[str, str]:
     return header, parseaddr(header)[1] or "noreply@onestop.local"
 
 
-def invitation(items: list[tuple[Reservation, int]], method: str, lang: str, link: str,
-               now: datetime | None = None) -> str:
-    """An iCalendar invitation (REQUEST) or withdrawal (CANCEL) for reservations, with their
-    SEQUENCE numbers (one VEVENT each: a series is several).
+def invitation(events: list[dict[str, Any]], method: str, link: str, now: datetime | None = None) -> str:
+    """An iCalendar invitation (REQUEST) or withdrawal (CANCEL) for reservations (`calendar_event`
+    dicts, one VEVENT each: a series is several).
 
     UID is stable per reservation and the same as in the user's calendar subscription
     (booking.web.calendar: reservation-<id>@<host>), so a calendar that has both shows one event;
@@ -148,50 +142,54 @@ def invitation(items: list[tuple[Reservation, int]], method: str, lang: str, lin
     cal.add("prodid", "-//OneStop//Bookings//EN")
     cal.add("version", "2.0")
     cal.add("method", method)
-    for reservation, sequence in items:
-        resource = reservation.resource
-        platform = resource.platform
-        zone = ZoneInfo(platform.timezone or "Asia/Shanghai")
+    starts, ends = [], []
+    for item in events:
+        zone = ZoneInfo(item["timezone"])
+        start, end = datetime.fromisoformat(item["start"]), datetime.fromisoformat(item["end"])
+        starts.append(start)
+        ends.append(end)
         event = icalendar.Event()
-        event.add("uid", f"reservation-{reservation.id}@{host}")
-        event.add("sequence", sequence)
+        event.add("uid", f"reservation-{item['id']}@{host}")
+        event.add("sequence", item["sequence"])
         event.add("dtstamp", now or utcnow())
-        event.add("dtstart", reservation.start.astimezone(zone))
-        event.add("dtend", reservation.end.astimezone(zone))
-        event.add("summary", f"{resource.display_title(lang)} · {platform.name(lang)}")
-        where = resource.location or platform.address
-        if where:
-            event.add("location", where)
-        event.add("description", link if not reservation.purpose else f"{reservation.purpose}\n\n{link}")
+        event.add("dtstart", start.astimezone(zone))
+        event.add("dtend", end.astimezone(zone))
+        event.add("summary", item["summary"])
+        if item["location"]:
+            event.add("location", item["location"])
+        event.add("description", link if not item["purpose"] else f"{item['purpose']}\n\n{link}")
         event.add("url", link)
         event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
         organizer_prop = icalendar.vCalAddress(f"mailto:{organizer}")
-        organizer_prop.params["cn"] = icalendar.vText(platform.name(lang))
+        organizer_prop.params["cn"] = icalendar.vText(item["organizer_name"])
         event.add("organizer", organizer_prop)
-        attendee = icalendar.vCalAddress(f"mailto:{reservation.user.email}")
-        attendee.params["cn"] = icalendar.vText(reservation.user.name or reservation.user.email)
+        attendee = icalendar.vCalAddress(f"mailto:{item['attendee_email']}")
+        attendee.params["cn"] = icalendar.vText(item["attendee_name"])
         attendee.params["role"] = icalendar.vText("REQ-PARTICIPANT")
         attendee.params["partstat"] = icalendar.vText("ACCEPTED")
         event.add("attendee", attendee)
         cal.add_component(event)
     # VTIMEZONE with the zone's rules around the bookings only (the default spans 1970–2038: slow, long).
-    add_timezones(cal, min(r.start for r, _ in items).year - 1, max(r.end for r, _ in items).year + 1)
+    add_timezones(cal, min(starts).year - 1, max(ends).year + 1)
     return cal.to_ical().decode("utf-8")
 
 
-def render_message(kind: str, *, lang: str, to_email: str, to_name: str, message_id: str,
-                   context: dict[str, Any], ics: tuple[str, str] | None = None,
-                   date: datetime | None = None) -> Rendered:
-    """Render templates/email/<kind>.txt and .html (subject from email/subject.txt).
+def render(template: str, *, lang: str, to_email: str, to_name: str, message_id: str, context: dict[str, Any],
+           subject: str | None = None, ics: tuple[str, str] | None = None, date: datetime | None = None) -> Rendered:
+    """The one renderer: templates/<template>.txt and .html in the recipient's language, as one
+    multipart message with the headers every OneStop mail carries.
 
-    `ics` is (method, calendar text) to attach as invite.ics.
+    `template` is a path without extension (email/confirmed, services/email/waitlist_free,
+    account/email/verify_email). Without `subject`, the subject is rendered from
+    email/subject.txt (booking mails). `ics` is (method, calendar text) to attach as invite.ics.
     """
     lang = lang_of(lang)
-    values = dict(context, kind=kind, lang=lang, recipient_name=to_name or to_email)
+    values = dict(context, kind=template.rsplit("/", 1)[-1], lang=lang, recipient_name=to_name or to_email)
     with force_locale(lang):
-        subject = " ".join(render_template("email/subject.txt", **values).split())
-        text = render_template(f"email/{kind}.txt", **values)
-        html = render_template(f"email/{kind}.html", **values)
+        if subject is None:
+            subject = " ".join(render_template("email/subject.txt", **values).split())
+        text = render_template(f"{template}.txt", **values)
+        html = render_template(f"{template}.html", **values)
     from_header, envelope_sender = sender_address()
     msg = EmailMessage(policy=POLICY)
     msg["Subject"] = subject
@@ -207,24 +205,3 @@ def render_message(kind: str, *, lang: str, to_email: str, to_name: str, message
         msg.add_attachment(calendar, subtype="calendar", filename="invite.ics", params={"method": method})
     msg["Content-Language"] = "zh-CN" if lang == "zh" else "en"  # after set_content, which drops Content-*
     return Rendered(message=msg, subject=subject, sender=envelope_sender, recipient=to_email)
-
-
-def compose_message(*, subject: str, text: str, html: str, to_email: str, to_name: str, message_id: str,
-                    lang: str, date: datetime) -> Rendered:
-    """One multipart (text + HTML) message with the headers every OneStop mail carries."""
-    from_header, envelope_sender = sender_address()
-    msg = EmailMessage(policy=POLICY)
-    msg["Subject"] = subject
-    msg["From"] = from_header
-    msg["To"] = Address(display_name=" ".join((to_name or "").split()), addr_spec=to_email)
-    msg["Date"] = format_datetime(date)
-    msg["Message-ID"] = message_id
-    msg["Auto-Submitted"] = "auto-generated"
-    msg.set_content(text.strip() + "\n")
-    msg.add_alternative(html, subtype="html")
-    msg["Content-Language"] = "zh-CN" if lang == "zh" else "en"  # after set_content, which drops Content-*
-    return Rendered(message=msg, subject=subject, sender=envelope_sender, recipient=to_email)
-
-
-def timedelta_seconds(value: timedelta) -> int:
-    return int(value.total_seconds())

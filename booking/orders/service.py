@@ -2,7 +2,8 @@
 
 Every function takes the acting user, checks the actor's right first (Forbidden, 403), then the
 order's status (Conflict, 409), then the input (InvalidInput, 422); it changes the order, records
-an OrderEvent, queues the mail to the other side, and only flushes: the caller commits.
+an OrderEvent, publishes it as `order.<action>` (booking.engine.events: the notification outlet mails
+the other side), and only flushes: the caller commits.
 
     action    who                      from                                   to
     submit    the user                 —                                      submitted
@@ -28,32 +29,22 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app, has_app_context, has_request_context
-from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 
+from ..accounts.service import require_verified_email
+from ..engine.events import publish
 from ..engine.text import _  # translated with or without a request (jobs, the CLI)
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..extensions import db
 from ..models import ORDER_STATUSES, Order, OrderEvent, OrderFile, Resource, User, utcnow
 from .files import Upload, check_upload, store_file
+from .labels import ACTION_LABELS, STATUS_LABELS, action_label, status_label  # noqa: F401  (re-exported for pages and the API)
 
 MAX_SAMPLES = 1000
 MAX_DAYS_AHEAD = 730
 MAX_PRICE = Decimal("99999999.99")
 LIMITS = {"sample_description": 2000, "standard": 300, "notes": 4000, "note": 2000}
 
-STATUS_LABELS = {
-    "submitted": _l("Submitted"), "quoted": _l("Quoted"), "accepted": _l("Accepted"), "declined": _l("Declined"),
-    "received": _l("Samples received"), "testing": _l("Testing"), "reported": _l("Report issued"),
-    "completed": _l("Completed"), "cancelled": _l("Cancelled"),
-}
-ACTION_LABELS = {
-    "submit": _l("Order submitted"), "quote": _l("Quote sent"), "accept": _l("Quote accepted"),
-    "decline": _l("Quote declined"), "receive": _l("Samples received"), "start": _l("Testing started"),
-    "issue": _l("Report issued"), "complete": _l("Order completed"), "cancel": _l("Order cancelled"),
-}
 # The happy path, as the timeline shows it.
 MAIN_PATH = ("submitted", "quoted", "accepted", "received", "testing", "reported", "completed")
 FINAL = ("declined", "completed", "cancelled")
@@ -80,22 +71,6 @@ USER_CANCELLABLE = ("submitted", "quoted", "accepted")
 STAFF_CANCELLABLE = ("submitted", "quoted", "accepted", "received", "testing")
 
 
-def _text_of(label: Any) -> str:
-    """A lazy label as text, in the request's language, else the site's default one."""
-    if has_request_context() or not has_app_context():
-        return str(label)
-    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "zh")):
-        return str(label)
-
-
-def status_label(status: str) -> str:
-    return _text_of(STATUS_LABELS.get(status, status))
-
-
-def action_label(action: str) -> str:
-    return _text_of(ACTION_LABELS.get(action, action))
-
-
 # --- who may do what ---------------------------------------------------------------------------
 
 def is_orderer(order: Order, user: User | None) -> bool:
@@ -108,6 +83,8 @@ def is_platform_staff(order: Order, user: User | None) -> bool:
 
 def is_colleague(order: Order, user: User | None) -> bool:
     """A member, now, of the same verified organisation as the ordering user."""
+    # Not at the top: organisations.service queues notices through booking.notify, whose order
+    # mail reads this package's labels, so the packages would import each other.
     from ..organisations.service import colleagues
 
     return colleagues(order.user, user)
@@ -302,9 +279,7 @@ def _record(order: Order, actor: User | None, action: str, from_status: str | No
     db.session.add(event)
     order.updated_at = now
     db.session.flush()
-    from .mails import queue_order_mails  # the other side hears of it, in this same transaction
-
-    queue_order_mails(order, event, actor)
+    publish(f"order.{action}", event, actor, now)  # the other side hears of it, in this same transaction
     return event
 
 
@@ -319,8 +294,6 @@ def check_orderable(resource: Resource) -> None:
 def place_order(user: User, resource: Resource, draft: OrderDraft, attachment: Upload | None = None,
                 now: datetime | None = None) -> Order:
     """A new order of `resource` by `user`, status submitted (flush only)."""
-    from ..accounts.service import require_verified_email
-
     require_verified_email(user)  # 403 email_unverified: browsing needs no confirmed address, ordering does
     now = now or utcnow()
     check_orderable(resource)

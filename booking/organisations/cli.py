@@ -1,7 +1,7 @@
 """`onestop orgs create | add-member | list` and `onestop vouchers issue` (CONTRACT.md §3)."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import click
 

@@ -11,17 +11,29 @@ import unicodedata
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import func, or_, select, update
 from stdnum.cn import uscc as uscc_code
 from stdnum.exceptions import ValidationError
 
 from ..accounts.links import InvalidLink, make_link_token, read_link_token
+from ..accounts.service import normalise_email, require_verified_email
 from ..engine.text import _
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..extensions import db
 from ..models import (
-    ORG_KINDS, Invitation, JoinRequest, Organisation, Platform, User, VoucherAccount, VoucherEntry, utcnow,
+    ORG_KINDS,
+    Invitation,
+    JoinRequest,
+    Organisation,
+    Platform,
+    User,
+    VoucherAccount,
+    VoucherEntry,
+    utcnow,
 )
+from ..notify.links import absolute_url
+from ..notify.notices import queue_notice
 
 INVITATION_MAX_AGE = 7 * 24 * 3600
 STARTUP_KINDS = ("startup", "sme")
@@ -98,8 +110,6 @@ def pays_startup_rate(user: User) -> bool:
 
 def _require_verified_email(user: User) -> None:
     """Joining or registering an organisation needs a confirmed address, like booking does."""
-    from ..accounts.service import require_verified_email
-
     require_verified_email(user)
 
 
@@ -363,9 +373,6 @@ def decide_join_request(actor: User, request: JoinRequest, approve: bool, note: 
 def invite(manager: User, org: Organisation, email: str, *, now: datetime | None = None) -> str:
     """Mail a link (a week, one use, withdrawable) that lets whoever owns `email` join as a member;
     returns the link."""
-    from ..accounts.service import normalise_email
-    from ..notify.notices import queue_notice
-
     if not decides_for(manager, org):
         raise Forbidden(_("Only the organisation's managers invite members."))
     if org.state == "suspended":
@@ -473,10 +480,6 @@ def merge_organisations(admin: User, keep: Organisation, merged: Organisation) -
 # --- mail --------------------------------------------------------------------------------------------
 
 def _absolute(endpoint: str, **values: Any) -> str:
-    from flask import current_app
-
-    from ..notify.messages import absolute_url
-
     return absolute_url(current_app.url_map.bind("localhost").build(endpoint, values))
 
 
@@ -485,8 +488,6 @@ def _admins() -> list[User]:
 
 
 def _notify_join_request(request: JoinRequest) -> None:
-    from ..notify.notices import queue_notice
-
     org, user = request.organisation, request.user
     deciders = managers_of(org) or _admins()
     link = _absolute("organisations.mine") if managers_of(org) else _absolute("organisations.detail",
@@ -503,8 +504,6 @@ def _notify_join_request(request: JoinRequest) -> None:
 
 
 def _notify_join_decision(request: JoinRequest, actor: User) -> None:
-    from ..notify.notices import queue_notice
-
     org, user = request.organisation, request.user
     approved = request.status == "approved"
     queue_notice("org_join_decision", to_email=user.email, to_name=user.name, language=user.language,
@@ -522,8 +521,6 @@ def _notify_join_decision(request: JoinRequest, actor: User) -> None:
 
 
 def _notify_admins_new_org(org: Organisation, user: User) -> None:
-    from ..notify.notices import queue_notice
-
     for admin in _admins():
         queue_notice("org_registered", to_email=admin.email, to_name=admin.name, language=admin.language,
                      subject=lambda: _("New organisation to verify: %(org)s", org=org.name_zh),
