@@ -10,6 +10,12 @@ from typing import TypeVar
 
 from flask import Flask
 
+from .engine.attendance import settle_attendance as settle
+from .engine.reservations import expire_pending
+from .extensions import db
+from .notify import dispatch_due, sweep_stuck
+from .searching.service import sync_index
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 _app: Flask | None = None
@@ -24,8 +30,6 @@ def bind(app: Flask) -> None:
 def _in_app(work: Callable[[], T]) -> T:
     if _app is None:
         raise RuntimeError("jobs are not bound to an application: call booking.jobs.bind(app)")
-    from .extensions import db
-
     with _app.app_context():
         try:
             return work()
@@ -38,16 +42,11 @@ def _in_app(work: Callable[[], T]) -> T:
 
 def apply_index_outbox() -> str:
     """Bring the search index up to date with resource changes (it commits its own batches)."""
-    from .searching.service import sync_index
-
     return _in_app(sync_index)
 
 
 def expire_pending_bookings() -> int:
     """Expire pending bookings that staff did not decide in time."""
-    from .engine.reservations import expire_pending
-    from .extensions import db
-
     def work() -> int:
         expired = expire_pending()
         db.session.commit()
@@ -58,24 +57,17 @@ def expire_pending_bookings() -> int:
 
 def dispatch_mail() -> int:
     """Send due event mails and reminders (claimed one batch at a time; see booking.notify)."""
-    from .notify import dispatch_due
-
     return _in_app(lambda: sum(dispatch_due().values()))
 
 
 def sweep_stuck_mail() -> int:
     """Requeue mails and reminders left "sending" by a process that died mid-send."""
-    from .notify import sweep_stuck
-
     return _in_app(sweep_stuck)
 
 
 def settle_attendance() -> int:
     """No-shows for bookings not checked in by the end of their grace time; completion for those
     checked in whose end has passed (booking.engine.attendance)."""
-    from .engine.attendance import settle_attendance as settle
-    from .extensions import db
-
     def work() -> int:
         done = settle()
         db.session.commit()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import signal
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -35,7 +35,7 @@ def configure(scheduler: BaseScheduler, app: Flask) -> BaseScheduler:
     for job_id, func, seconds in PERIODIC_JOBS:
         # First run at once: work that piled up while no scheduler ran is done on start.
         scheduler.add_job(func, "interval", seconds=seconds, id=job_id, replace_existing=True,
-                          next_run_time=datetime.now(timezone.utc))
+                          next_run_time=datetime.now(UTC))
     return scheduler
 
 

@@ -120,10 +120,10 @@ def settle_attendance(now: datetime | None = None) -> dict[str, int]:
         condition = Reservation.checked_in_at.is_(None) if outcome == "no_show" else Reservation.checked_in_at.isnot(None)
         claimed = db.session.execute(update(Reservation).where(
             Reservation.id == rid, Reservation.status == "confirmed", condition).values(updated_at=now)
-            .execution_options(synchronize_session=False)).rowcount
+            .execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
         if not claimed:
             continue
-        reservation = db.session.get(Reservation, rid)
+        reservation = db.session.get_one(Reservation, rid)
         db.session.refresh(reservation)
         finish_reservation(reservation, outcome, None, now)
         done[outcome] += 1

@@ -117,5 +117,5 @@ def lock_calendar() -> None:
     if connection.dialect.name != "sqlite":
         return
     raw = connection.connection.dbapi_connection
-    if not raw.in_transaction:
+    if raw is not None and not raw.in_transaction:
         connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -92,7 +92,7 @@ def expand(rec: Recurrence, start: datetime, end: datetime, tz: str) -> list[tup
         options["count"] = rec.count
     else:
         options["until"] = datetime.combine(rec.until, time(23, 59))  # type: ignore[arg-type]
-    result = []
+    result: list[tuple[datetime, datetime]] = []
     for local_start in rrule.rrule(FREQUENCIES[rec.freq], **options):
         if len(result) >= MAX_OCCURRENCES:
             break

@@ -261,9 +261,9 @@ def expire_pending(now: datetime | None = None) -> int:
         claimed = db.session.execute(
             update(Reservation).where(Reservation.id == rid, Reservation.status == "pending").values(
                 status="rejected", decided_at=now, decision_reason=reason, decided_by_id=None, updated_at=now)
-        ).rowcount
+        ).rowcount  # type: ignore[attr-defined]
         if claimed:
-            reservation = db.session.get(Reservation, rid)
+            reservation = db.session.get_one(Reservation, rid)
             db.session.refresh(reservation)
             emit(reservation, "expired", None, now, reason=reason)
             _freed(reservation, None, now)

@@ -70,7 +70,7 @@ def _move(account_id: int, kind: str, amount: Decimal, *, reservation: Reservati
     if amount < 0:
         statement = statement.where(VoucherAccount.balance >= -amount)
     done = db.session.execute(statement.values(balance=VoucherAccount.balance + amount)
-                              .execution_options(synchronize_session=False)).rowcount
+                              .execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
     if not done:
         return False
     db.session.add(VoucherEntry(account_id=account_id, kind=kind, amount=amount,

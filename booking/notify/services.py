@@ -3,6 +3,7 @@ and decisions (templates/services/email/). Queued for `waitlist.offered` and `qu
 events in the transaction of the change; rendered by the dispatcher."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -35,7 +36,7 @@ def waitlist_offered(entry: WaitlistEntry, now: datetime) -> None:
                links={"link": link}, subject=subject, now=now)
 
 
-def _training_mail(template: str, recipient: Recipient, key: str, subject: str, context: dict[str, object],
+def _training_mail(template: str, recipient: Recipient, key: str, subject: str, context: Mapping[str, object],
                    link: links.LinkSpec, now: datetime) -> None:
     queue_mail(f"services/email/{template}", kind=template, to_email=recipient.email, to_name=recipient.name,
                language=recipient.language, message_id=f"<{template}-{key}@onestop>",

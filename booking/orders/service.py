@@ -123,7 +123,8 @@ def lock_for_write() -> None:
     read the old status; the other writer waits (busy_timeout). PostgreSQL locks the order's row
     instead (SELECT … FOR UPDATE in get_order)."""
     connection = db.session.connection()
-    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
+    raw = connection.connection.dbapi_connection
+    if connection.dialect.name == "sqlite" and raw is not None and not raw.in_transaction:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
