@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateField, DecimalField, IntegerField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from .files import ACCEPT_ATTR
 from .service import LIMITS, MAX_DAYS_AHEAD, MAX_SAMPLES
@@ -33,8 +33,6 @@ class OrderForm(FlaskForm):
 
     def validate_turnaround_days(self, field: IntegerField) -> None:
         if field.data is not None and self.needed_by.data is not None:
-            from wtforms.validators import ValidationError
-
             raise ValidationError(_l("Give a date or a number of days, not both."))
 
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import click
+from sqlalchemy import func, select
 
 from ..cli import with_appcontext
-from ..errors import DomainError
+from ..engine.vouchers import issue_vouchers
+from ..errors import DomainError, InvalidInput
 from ..extensions import db
-from ..models import ORG_KINDS
+from ..models import ORG_KINDS, Organisation, Platform, User
+from .service import by_uscc, create_organisation, find_user, put_in
 
 
 def _run(work: Callable[[], str]) -> None:
@@ -39,11 +42,6 @@ def orgs() -> None:
 @with_appcontext
 def create(name: str, name_en: str, uscc: str, kind: str, city: str, verified: bool, owns: tuple[str, ...]) -> None:
     """Make an organisation."""
-    from sqlalchemy import select
-
-    from ..errors import InvalidInput
-    from ..models import Platform
-    from .service import create_organisation
 
     def work() -> str:
         org = create_organisation(None, name=name, name_en=name_en, uscc=uscc, kind=kind, city=city,
@@ -66,8 +64,6 @@ def create(name: str, name_en: str, uscc: str, kind: str, city: str, verified: b
 @with_appcontext
 def add_member_command(uscc: str, email: str, manager: bool) -> None:
     """Put the account EMAIL in the organisation USCC."""
-    from .service import by_uscc, find_user, put_in
-
     def work() -> str:
         org, user = by_uscc(uscc), find_user(email)
         put_in(org, user, "manager" if manager else "member")
@@ -80,10 +76,6 @@ def add_member_command(uscc: str, email: str, manager: bool) -> None:
 @with_appcontext
 def list_command() -> None:
     """Every organisation with its state and number of members."""
-    from sqlalchemy import func, select
-
-    from ..models import Organisation, User
-
     counts: dict[int | None, int] = {
         org_id: n for org_id, n in db.session.execute(select(User.organisation_id, func.count())
                                                       .group_by(User.organisation_id))}
@@ -103,9 +95,6 @@ def vouchers() -> None:
 @with_appcontext
 def issue(uscc: str, amount: str, note: str) -> None:
     """Grant vouchers to a verified organisation."""
-    from ..engine.vouchers import issue_vouchers
-    from .service import by_uscc
-
     def work() -> str:
         org = by_uscc(uscc)
         account = issue_vouchers(None, org, amount, note)
