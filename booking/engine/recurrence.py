@@ -17,8 +17,9 @@ from ..errors import DomainError, Forbidden
 from ..extensions import db
 from ..models import Reservation, ReservationSeries, Resource, User, utcnow
 from .calendars import WEEKDAYS, zone
+from .checks import check_rules, find_conflict
 from .errors import InvalidRecurrence, SeriesConflicts, SlotTaken
-from .reservations import cancel_reservation, check_rules, create_reservation, find_conflict
+from .reservations import cancel_reservation, create_reservation
 from .rules import effective_rules
 from .text import _
 from .timefmt import describe, span_json

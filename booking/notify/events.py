@@ -69,7 +69,7 @@ def _plan(event: BookingEvent, reservation: Reservation) -> list[PlannedMail]:
     booker = user_recipient(reservation.user)
     if event.kind == "created":
         if reservation.status == "pending":
-            staff = [PlannedMail("staff_pending", None, r, for_staff=True) for r in platform_staff(reservation)]
+            staff = [PlannedMail("staff_pending", None, r, for_staff=True) for r in platform_recipients(reservation.resource.platform)]
             return [PlannedMail("pending", None, booker), *staff]
         if reservation.status == "confirmed":
             return [PlannedMail("confirmed", "REQUEST", booker)]
@@ -80,11 +80,6 @@ def _plan(event: BookingEvent, reservation: Reservation) -> list[PlannedMail]:
         return []  # staff recorded completed / no-show: nothing to tell the booker
     kind, method = USER_MAILS[event.kind]
     return [PlannedMail(kind, method, booker)]
-
-
-def platform_staff(reservation: Reservation) -> list[Recipient]:
-    """Whoever decides bookings of the reservation's platform."""
-    return platform_recipients(reservation.resource.platform)
 
 
 def _sequence(reservation: Reservation) -> int:
