@@ -2,7 +2,13 @@
 
 Plain functions over the database session. They take the acting user as an argument, raise the
 domain errors of `booking.engine.errors` with messages fit to show, and only flush: the caller
-(a view, a CLI command, a scheduler job) commits once at its boundary, or rolls back.
+(a view, a CLI command, a scheduler job) commits once at its boundary, or rolls back. What
+happened is published as a domain event (`events.publish`); the engine renders no mail and builds
+no links: booking.notify listens and queues the mail.
+
+Layers, each importing only those below it: intervals, text, errors, rules, calendars, timefmt,
+availability, money → checks, restrictions, vouchers, events → pricing, qualifications, waitlist →
+reservations → attendance, recurrence, equivalents.
 """
 from .availability import find_free_slots, free_resource_ids, is_free
 from .calendars import effective_opening_hours, opening_intervals
