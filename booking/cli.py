@@ -42,12 +42,13 @@ def register_commands() -> None:
     from .catalog.cli import demo_command, import_command, import_platforms_command
     from .dbcli import db_group
     from .organisations.cli import orgs, vouchers
+    from .reports.cli import report_group
     from .searching.cli import index_group, search_command
     from .serve import scheduler_command, serve_command
 
     for command in (
         users, demo_command, import_command, import_platforms_command, db_group,
-        index_group, search_command, scheduler_command, serve_command, orgs, vouchers,
+        index_group, search_command, scheduler_command, serve_command, orgs, vouchers, report_group,
     ):
         cli.add_command(command)
 

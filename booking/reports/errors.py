@@ -16,6 +16,10 @@ class BadGrouping(InvalidInput):
     code = "bad_group"
 
 
+class UnknownFigure(InvalidInput):
+    code = "unknown_figure"
+
+
 class UnknownPlatform(NotFound):
     code = "unknown_platform"
 

@@ -157,7 +157,7 @@ def _ratio(part: float | int, whole: float | int | None) -> float | None:
 # --- the pieces every query shares ---------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class _Frame:
+class Frame:
     """The period placed in each zone of the scope, as SQL values, and the grouping."""
 
     period: Period
@@ -199,14 +199,14 @@ class _Frame:
         return and_(column >= self.lo, column < self.hi)
 
 
-def _frame(scope: Scope, period: Period, group: str, now: datetime) -> _Frame:
+def make_frame(scope: Scope, period: Period, group: str, now: datetime) -> Frame:
     if group not in GROUPS:
         raise BadGrouping(_("Group the figures by resource, platform, city or service."), fields={"group": group})
     query = select(Platform.timezone).distinct()
     if scope.platform_id is not None:
         query = query.where(Platform.id == scope.platform_id)
     zones = sorted(db.session.scalars(query)) or ["Asia/Shanghai"]
-    return _Frame(period, scope, group, now, dialect(), {tz: period.bounds(tz) for tz in zones})
+    return Frame(period, scope, group, now, dialect(), {tz: period.bounds(tz) for tz in zones})
 
 
 Owner = aliased(Organisation, name="owner_org")
@@ -221,7 +221,7 @@ def internal_clause(user_org: Any = None) -> Any:
                 Owner.state == "verified")
 
 
-def reservation_frame(frame: _Frame, *columns: Any) -> Any:
+def reservation_frame(frame: Frame, *columns: Any) -> Any:
     """Reservations of the scope that meet the period, joined to what the figures need."""
     query = (
         select(*columns)
@@ -244,7 +244,7 @@ def held_clause() -> Any:
     return Reservation.status.in_(HELD)
 
 
-def effective_clause(frame: _Frame) -> Any:
+def effective_clause(frame: Frame) -> Any:
     tracked = Platform.tracks_check_in.is_(true())
     return or_(
         and_(tracked, Reservation.checked_in_at.isnot(None), Reservation.status.in_(USED)),
@@ -252,7 +252,7 @@ def effective_clause(frame: _Frame) -> Any:
     )
 
 
-def effective_span(frame: _Frame) -> tuple[Any, Any]:
+def effective_span(frame: Frame) -> tuple[Any, Any]:
     """Start and end of the time used, clipped to the period and to now."""
     d = frame.dialect
     tracked = Platform.tracks_check_in.is_(true())
@@ -261,7 +261,7 @@ def effective_span(frame: _Frame) -> tuple[Any, Any]:
     return greatest(start, frame.lo, d), least(least(end, frame.hi, d), instant(frame.now), d)
 
 
-def clipped_hours(frame: _Frame, start: Any, end: Any) -> Any:
+def clipped_hours(frame: Frame, start: Any, end: Any) -> Any:
     return case((end > start, hours_between(start, end, frame.dialect)), else_=0.0)
 
 
@@ -278,7 +278,7 @@ def usage_report(scope: Scope, period: Period, group: str = "platform", *, now: 
 
     The scope comes from `scope.report_scope(user, code)`, which enforces who may read what."""
     now = now or utcnow()
-    frame = _frame(scope, period, group, now)
+    frame = make_frame(scope, period, group, now)
     rows = {row.key: row for row in _group_rows(frame)}
     _booking_figures(frame, rows)
     _order_figures(frame, rows)
@@ -303,7 +303,7 @@ def _row(rows: dict[Any, FigureRow], key: Any) -> FigureRow:
     return rows[key]
 
 
-def _group_rows(frame: _Frame) -> list[FigureRow]:
+def _group_rows(frame: Frame) -> list[FigureRow]:
     """A row for each group of the scope, with or without activity, labelled."""
     if frame.group == "service":
         return [FigureRow(SERVICE_KEY, {"name_zh": "全部", "name_en": "All"})]
@@ -337,7 +337,7 @@ def _group_rows(frame: _Frame) -> list[FigureRow]:
     return list(cities.values())
 
 
-def _booking_figures(frame: _Frame, rows: dict[Any, FigureRow]) -> None:
+def _booking_figures(frame: Frame, rows: dict[Any, FigureRow]) -> None:
     d = frame.dialect
     booked_start, booked_end = greatest(Reservation.start, frame.lo, d), least(Reservation.end, frame.hi, d)
     eff_start, eff_end = effective_span(frame)
@@ -391,7 +391,7 @@ def order_times() -> Any:
     )
 
 
-def order_frame(frame: _Frame, times: Any, *columns: Any) -> Any:
+def order_frame(frame: Frame, times: Any, *columns: Any) -> Any:
     """Orders of the scope completed in the period (and still completed)."""
     query = (
         select(*columns)
@@ -406,13 +406,13 @@ def order_frame(frame: _Frame, times: Any, *columns: Any) -> Any:
     return frame.in_scope(query)
 
 
-def turnaround_days(frame: _Frame, times: Any) -> Any:
+def turnaround_days(frame: Frame, times: Any) -> Any:
     start = func.coalesce(times.c.received_at, Order.created_at)
     end = func.coalesce(times.c.reported_at, times.c.completed_at)
     return hours_between(start, end, frame.dialect) / 24.0
 
 
-def on_time_clause(frame: _Frame, times: Any) -> Any:
+def on_time_clause(frame: Frame, times: Any) -> Any:
     """Closed by the end of the promised local day (the zone's offset on the period's first day)."""
     offsets = {tz: zone(tz).utcoffset(datetime.combine(frame.period.first, datetime.min.time())) or timedelta(0)
                for tz in frame.zones}
@@ -421,7 +421,7 @@ def on_time_clause(frame: _Frame, times: Any) -> Any:
     return epoch_seconds(times.c.completed_at, d) + offset < epoch_seconds(Order.promised_date, d) + 86400
 
 
-def _order_figures(frame: _Frame, rows: dict[Any, FigureRow]) -> None:
+def _order_figures(frame: Frame, rows: dict[Any, FigureRow]) -> None:
     times = order_times()
     internal = internal_clause()
     promised = Order.promised_date.isnot(None)
@@ -446,7 +446,7 @@ def _order_figures(frame: _Frame, rows: dict[Any, FigureRow]) -> None:
         _row(rows, key).turnaround_median_days = round(values[50], 2)
 
 
-def served_users(frame: _Frame) -> Any:
+def served_users(frame: Frame) -> Any:
     """(key, user) pairs: bookers with effective time, users with an order completed."""
     bookers = reservation_frame(frame, frame.key().label("key"), Reservation.user_id.label("user_id")).where(
         effective_clause(frame))
@@ -455,7 +455,7 @@ def served_users(frame: _Frame) -> Any:
     return union(bookers, orderers).subquery("served")
 
 
-def _served_figures(frame: _Frame, rows: dict[Any, FigureRow]) -> None:
+def _served_figures(frame: Frame, rows: dict[Any, FigureRow]) -> None:
     served = served_users(frame)
     verified = BookerOrg.state == "verified"
     kind = case((verified, BookerOrg.kind))
@@ -478,7 +478,7 @@ def _served_figures(frame: _Frame, rows: dict[Any, FigureRow]) -> None:
             row.organisations_by_city[org_city or ""] = row.organisations_by_city.get(org_city or "", 0) + int(orgs)
 
 
-def approval_frame(frame: _Frame, *columns: Any) -> Any:
+def approval_frame(frame: Frame, *columns: Any) -> Any:
     """Staff decisions (approved, rejected) on bookings of the scope made in the period."""
     query = (
         select(*columns)
@@ -491,7 +491,7 @@ def approval_frame(frame: _Frame, *columns: Any) -> Any:
     return frame.in_scope(query)
 
 
-def _approval_figures(frame: _Frame, rows: dict[Any, FigureRow]) -> None:
+def _approval_figures(frame: Frame, rows: dict[Any, FigureRow]) -> None:
     counts = frame.grouped(approval_frame(frame, frame.key().label("key"), func.count(BookingEvent.id)))
     for key, n in db.session.execute(counts):
         _row(rows, key).approvals = int(n)
@@ -502,7 +502,7 @@ def _approval_figures(frame: _Frame, rows: dict[Any, FigureRow]) -> None:
         row.approval_median_hours, row.approval_p90_hours = round(values[50], 2), round(values[90], 2)
 
 
-def waitlist_frame(frame: _Frame, *columns: Any) -> Any:
+def waitlist_frame(frame: Frame, *columns: Any) -> Any:
     """Waitlist entries for times in the period that have begun and never became a booking."""
     query = (
         select(*columns)
@@ -515,7 +515,7 @@ def waitlist_frame(frame: _Frame, *columns: Any) -> Any:
     return frame.in_scope(query)
 
 
-def _waitlist_figures(frame: _Frame, rows: dict[Any, FigureRow]) -> None:
+def _waitlist_figures(frame: Frame, rows: dict[Any, FigureRow]) -> None:
     query = frame.grouped(waitlist_frame(frame, frame.key().label("key"), func.count(WaitlistEntry.id)))
     for key, n in db.session.execute(query):
         _row(rows, key).waitlist_unfulfilled = int(n)
@@ -527,7 +527,7 @@ def _hours(intervals: list[Interval]) -> float:
     return sum((e - s).total_seconds() for s, e in intervals) / 3600.0
 
 
-def _open_hours(frame: _Frame, rows: dict[Any, FigureRow]) -> None:
+def _open_hours(frame: Frame, rows: dict[Any, FigureRow]) -> None:
     """Open hours of the bookable resources, summed into the groups.
 
     One SQL query counts the resources per (group, platform, own hours); each distinct calendar
