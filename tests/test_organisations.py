@@ -106,7 +106,7 @@ def test_a_typed_name_gets_nothing_the_organisation_has(client, auth, world):
     booked = client.post("/api/v1/reservations", headers=headers, json={
         "resource_id": world.resource.id, "start": start.isoformat(), "end": end.isoformat(), "purpose": "x"})
     assert booked.status_code == 201 and booked.get_json()["fee"]["rate_kind"] == "external"
-    assert booked.get_json()["fee"]["rate"] == 80.0
+    assert booked.get_json()["fee"]["rate"] == {"amount": "80.00", "currency": "CNY"}  # money as a decimal string
 
 
 def test_a_member_spends_the_organisations_vouchers_at_the_startup_rate(client, auth, world):

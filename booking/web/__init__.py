@@ -1,4 +1,6 @@
-"""Blueprints and the one place where domain errors become HTTP answers."""
+"""The web layer: blueprints by URL (a package per prefix: /resources, /bookings, /orders,
+/organisation(s), /staff, /admin, /account and logging in, /api/v1), the one place where domain
+errors become HTTP answers, and the request's one transaction (booking.web.transaction)."""
 from __future__ import annotations
 
 from typing import Any
@@ -23,16 +25,24 @@ def register_web(app: Flask) -> None:
 
     from ..extensions import db, login_manager
     from ..models import User
+
+    # Each package adds its routes to its blueprint when imported (booking.web.resources also the
+    # resource page to main's), so every one is imported before any is registered.
     from . import (
-        admin, auth, bookings, calendar, compare, main, orders, organisations, services, staff, statements,
+        account,
+        admin,
+        bookings,
+        calendar,
+        home,
+        orders,
+        organisations,
+        resources,
+        staff,
+        statements,
     )
     from .api import register_api
 
-    # These add routes to the api, auth, staff and admin blueprints, so they load before registration.
-    from . import account_reminders, admin_mail, demand  # noqa: F401
-
-    for module in (main, auth, admin, bookings, staff, calendar, orders, services, statements, organisations,
-                   compare):
+    for module in (home, account, admin, bookings, staff, calendar, orders, resources, statements, organisations):
         app.register_blueprint(module.bp)
     register_api(app)
 

@@ -1,8 +1,5 @@
-"""Demand that was not met: searches that found nothing and searches nobody clicked, by week.
-
-Staff see the searches that concern their platform (filtered to it, or showing its resources) or,
-on asking, all of them; administrators see all, or one platform's. Nobody sees who searched.
-"""
+"""Demand that was not met, as staff and administrators read it: searches that found nothing and
+searches nobody clicked, by week. Nobody sees who searched. (Routes: /staff/demand, /admin/demand.)"""
 from __future__ import annotations
 
 from typing import Any
@@ -11,19 +8,15 @@ from flask import render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..accounts.access import role_required
 from ..extensions import db
 from ..models import Platform
-from ..searching.searchlog import MAX_WEEKS, demand_by_week
-from .admin import bp as admin_bp
+from ..searching.searchlog import MAX_WEEKS
 from .filters import kind_label, lang
-from .staff import bp as staff_bp
-from .staff import current_platform, platform_choices
 
 DEFAULT_WEEKS = 8
 
 
-def _weeks() -> int:
+def weeks_asked() -> int:
     raw = request.args.get("weeks", "")
     return int(raw) if raw.isdigit() and 1 <= int(raw) <= MAX_WEEKS else DEFAULT_WEEKS
 
@@ -53,26 +46,7 @@ def describe_filters(filters: dict[str, Any], names: dict[str, str]) -> list[str
     return labels
 
 
-def _render(template: str, **context: Any) -> Any:
+def render_demand(template: str, **context: Any) -> Any:
     names = {p.code: p.name(lang()) for p in db.session.scalars(select(Platform))}
     return render_template(template, describe_filters=lambda filters: describe_filters(filters, names),
-                           weeks=_weeks(), max_weeks=MAX_WEEKS, **context)
-
-
-@staff_bp.get("/demand", endpoint="demand")
-@role_required("staff")
-def staff_demand() -> Any:
-    platform = current_platform()
-    scope = request.args.get("scope") if request.args.get("scope") in ("mine", "all") else "mine"
-    report = demand_by_week(weeks=_weeks(), platform=platform.code if scope == "mine" else None)
-    return _render("staff/demand.html", platform=platform, platforms=platform_choices(), scope=scope, report=report)
-
-
-@admin_bp.get("/demand", endpoint="demand")
-@role_required("admin")
-def admin_demand() -> Any:
-    platforms = list(db.session.scalars(select(Platform).order_by(Platform.code)))
-    code = request.args.get("platform", "")
-    chosen = next((p for p in platforms if p.code == code), None)
-    report = demand_by_week(weeks=_weeks(), platform=chosen.code if chosen else None)
-    return _render("admin/demand.html", platforms=platforms, chosen=chosen, report=report)
+                           weeks=weeks_asked(), max_weeks=MAX_WEEKS, **context)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -40,6 +41,8 @@ ATTRIBUTE_LABELS = {
     "sex": _l("Sex"), "min_order": _l("Minimum order"), "origin": _l("Origin"),
     "mta_required": _l("Material transfer agreement required"), "room": _l("Room"),
 }
+RATE_UNIT_LABELS = {"hour": _l("per hour"), "sample": _l("per sample"), "day": _l("per day")}
+RATE_KIND_LABELS = {"internal": _l("Internal rate"), "external": _l("External rate"), "startup": _l("Startup rate")}
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAY_LABELS = {
     "mon": _l("Mon"), "tue": _l("Tue"), "wed": _l("Wed"), "thu": _l("Thu"),
@@ -84,6 +87,23 @@ def price_label(price: dict[str, Any] | None) -> str:
     return f"{text} / {unit}" if unit else text
 
 
+def money(value: Decimal | float | None, currency: str | None = "CNY") -> str:
+    """An amount as the pages show it: ¥1,250.00, -¥50.00, USD 12.00."""
+    if value is None:
+        return ""
+    symbol = "¥" if (currency or "CNY") == "CNY" else f"{currency} "
+    amount = Decimal(value)
+    return f"{'-' if amount < 0 else ''}{symbol}{abs(amount):,.2f}"
+
+
+def rate_kind_label(kind: str | None) -> str:
+    return str(RATE_KIND_LABELS.get(kind or "", kind or ""))
+
+
+def rate_unit_label(unit: str | None) -> str:
+    return str(RATE_UNIT_LABELS.get(unit or "", unit or ""))
+
+
 def local_time(value: datetime | None, tz: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if value is None:
         return ""
@@ -119,5 +139,7 @@ def role_label(role: str) -> str:
 def register_filters(app: Flask) -> None:
     app.jinja_env.filters.update(attribute_label=attribute_label, attribute_value=attribute_value, kind_label=kind_label, price_label=price_label, local_time=local_time)
     app.jinja_env.globals.update(
-        lang=lang, url_with=url_with, has_endpoint=has_endpoint, role_label=role_label, WEEKDAYS=WEEKDAYS, WEEKDAY_LABELS=WEEKDAY_LABELS, KIND_LABELS=KIND_LABELS
+        lang=lang, url_with=url_with, has_endpoint=has_endpoint, role_label=role_label, WEEKDAYS=WEEKDAYS,
+        WEEKDAY_LABELS=WEEKDAY_LABELS, KIND_LABELS=KIND_LABELS, money=money, rate_kind_label=rate_kind_label,
+        rate_unit_label=rate_unit_label,
     )

@@ -1,6 +1,5 @@
-"""Administrators read the mail outbox (development: the .eml folder) and the failures.
+"""/admin/outbox: administrators read the mail outbox (development: the .eml folder) and the failures.
 
-Routes on the existing admin blueprint (imported by register_web before it is registered).
 Everything shown comes from mail that users helped write, so it is only ever shown as text,
 escaped by the templates, never as live HTML.
 """
@@ -11,7 +10,7 @@ import email.policy
 import os
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -21,12 +20,12 @@ from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from ..accounts.access import role_required
-from ..extensions import db
-from ..models import OutgoingMail, Reminder
-from ..notify.dispatch import retry_failed
-from ..notify.mailer import MailConfigError, OutboxTransport, transport_from_url
-from .admin import bp
+from ...accounts.access import role_required
+from ...extensions import db
+from ...models import OutgoingMail, Reminder
+from ...notify.dispatch import retry_failed
+from ...notify.mailer import MailConfigError, OutboxTransport, transport_from_url
+from .blueprint import bp
 
 LIST_LIMIT = 200
 _EML_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}\.eml$")
@@ -54,8 +53,8 @@ def _header_date(value: str | None, fallback: float) -> datetime:
     except (TypeError, ValueError):
         parsed = None
     if parsed is None or parsed.tzinfo is None:
-        return datetime.fromtimestamp(fallback, timezone.utc)
-    return parsed.astimezone(timezone.utc)
+        return datetime.fromtimestamp(fallback, UTC)
+    return parsed.astimezone(UTC)
 
 
 def list_outbox(directory: Path, limit: int = LIST_LIMIT) -> tuple[list[OutboxEntry], int]:

@@ -1,4 +1,4 @@
-"""Compare a resource with its equivalents at other platforms, side by side (booking.engine.equivalents).
+"""/resources/<id>/compare: a resource beside its equivalents at other platforms, side by side (booking.engine.equivalents).
 
 Sorted on the server by the column a header link names (`?sort=price&dir=desc`): no script needed.
 """
@@ -6,17 +6,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from ..engine.equivalents import COMPARABLE_KINDS, COMPARE_SORTS, compare_equivalents, sort_rows
-from ..extensions import db
-from ..models import Resource
-from ..searching.service import SearchUnavailable
-from .filters import lang
-
-bp = Blueprint("compare", __name__)
+from ...engine.equivalents import COMPARABLE_KINDS, COMPARE_SORTS, compare_equivalents, sort_rows
+from ...extensions import db
+from ...models import Resource
+from ...searching.service import SearchUnavailable
+from ..filters import lang
+from .blueprint import bp
 
 #: The sortable columns, in the order the table shows them, with their headings.
 COLUMNS = (
@@ -44,7 +43,7 @@ def compare_globals() -> dict[str, Any]:
     return {"resource_place": place, "COMPARABLE_KINDS": COMPARABLE_KINDS}
 
 
-@bp.get("/resources/<int:resource_id>/compare")
+@bp.get("/<int:resource_id>/compare")
 def compare(resource_id: int) -> Any:
     resource = db.get_or_404(Resource, resource_id)
     sort = request.args.get("sort", "match")

@@ -1,72 +1,26 @@
-"""Log in, log out, register, confirm the address, forget and reset the password; the account page."""
+"""/login, /logout, /register, /verify-email, /forgot-password, /reset-password: who you are."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
-from flask import (
-    Blueprint,
-    current_app,
-    flash,
-    make_response,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
-from ..accounts import service
-from ..accounts.forms import (
-    AccountForm,
-    ForgotPasswordForm,
-    LoginForm,
-    PasswordForm,
-    RegisterForm,
-    ResetPasswordForm,
-)
-from ..accounts.links import InvalidLink
-from ..errors import DomainError
-from ..models import User
-from .refusals import show_on_form
-from .transaction import keep_changes
+from ...accounts import service
+from ...accounts.forms import ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
+from ...accounts.links import InvalidLink
+from ...errors import DomainError
+from ..refusals import show_on_form
+from ..transaction import keep_changes
+from .blueprint import bp
+from .session import log_in, safe_next
 
-bp = Blueprint("auth", __name__)
-
-
-def _safe_next(target: str | None) -> str:
-    """Only follow `next` to a path on this site."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
-        return target
-    return url_for("main.home")
-
-
-def _log_in(user: User, *, remember: bool = False) -> None:
-    login_user(user, remember=remember)
-    session["lang"] = user.language
-
-
-def _remembered() -> bool:
-    """Whether this browser holds a remember-me cookie (kept, with the new version, after a change)."""
-    return current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
-
-
-@bp.context_processor
-def account_context() -> dict[str, Any]:
-    def api_tokens() -> list[Any]:
-        return service.list_tokens(current_user) if current_user.is_authenticated else []
-
-    return {"api_tokens": api_tokens}
-
-
-# --- log in and out ---------------------------------------------------------------------------------
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
     if current_user.is_authenticated:
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(safe_next(request.args.get("next")))
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
@@ -80,8 +34,8 @@ def login() -> Any:
             form.form_errors.append(_("Wrong e-mail or password."))
             status = 401
         else:
-            _log_in(user, remember=bool(form.remember.data))
-            return redirect(_safe_next(request.args.get("next")))
+            log_in(user, remember=bool(form.remember.data))
+            return redirect(safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form), status
 
 
@@ -94,8 +48,6 @@ def logout() -> Any:
     flash(_("You are logged out."), "info")
     return redirect(url_for("main.home"))
 
-
-# --- registration and the address -------------------------------------------------------------------
 
 @bp.route("/register", methods=["GET", "POST"])
 def register() -> Any:
@@ -126,7 +78,7 @@ def verify_email(token: str) -> Any:
         return render_template("auth/link_invalid.html", message=exc.message, again="verify"), 400
     if confirmed:
         if not current_user.is_authenticated:
-            _log_in(user)  # the first use of the link is the owner's: they are logged in
+            log_in(user)  # the first use of the link is the owner's: they are logged in
         flash(_("Thank you: %(email)s is confirmed. You can now book and order.", email=user.email), "success")
     else:
         flash(_("%(email)s is confirmed already.", email=user.email), "info")
@@ -144,10 +96,8 @@ def resend_verification() -> Any:
     else:
         flash(_("We sent you several mails in the last hour: look for them (also among spam), or try again later."),
               "error")
-    return redirect(_safe_next(request.form.get("next")))
+    return redirect(safe_next(request.form.get("next")))
 
-
-# --- forgotten password -----------------------------------------------------------------------------
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
 def forgot_password() -> Any:
@@ -177,7 +127,7 @@ def reset_password(token: str) -> Any:
                 show_on_form(form, exc)
             else:
                 logout_user()
-                _log_in(user)  # with the new session version; every other session has ended
+                log_in(user)  # with the new session version; every other session has ended
                 flash(_("Your new password is set. You are logged in here and logged out everywhere else."),
                       "success")
                 return redirect(url_for("main.home"))
@@ -187,41 +137,3 @@ def reset_password(token: str) -> Any:
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-# --- the account page -------------------------------------------------------------------------------
-
-@bp.route("/account", methods=["GET", "POST"])
-@login_required
-def account() -> Any:
-    form = AccountForm(obj=current_user, prefix="acc")
-    password_form = PasswordForm(prefix="pw")
-    if request.method == "POST" and "acc-name" in request.form and form.validate_on_submit():
-        try:
-            service.update_profile(current_user, name=form.name.data, language=form.language.data)
-        except DomainError as exc:
-            show_on_form(form, exc)
-        else:
-            session["lang"] = form.language.data
-            flash(_("Your details are saved."), "success")
-            return redirect(url_for("auth.account"))
-    if request.method == "POST" and "pw-current_password" in request.form and password_form.validate_on_submit():
-        try:
-            service.change_password(current_user, password_form.current_password.data, password_form.new_password.data)
-        except DomainError as exc:
-            show_on_form(password_form, exc)
-        else:
-            # Every other session is over; this browser stays logged in, under the new version.
-            _log_in(current_user._get_current_object(), remember=_remembered())
-            flash(_("Your password is changed. Every other session and every API token has ended."), "success")
-            return redirect(url_for("auth.account"))
-    status = 422 if (form.errors or password_form.errors) else 200
-    return render_template("auth/account.html", form=form, password_form=password_form), status
-
-
-@bp.post("/account/tokens/<int:token_id>/revoke")
-@login_required
-def revoke_token(token_id: int) -> Any:
-    service.revoke_token(current_user, token_id)  # NotFound for another's: the error handler answers
-    flash(_("The API token is revoked: programs using it must ask for a new one."), "success")
-    return redirect(url_for("auth.account") + "#tokens")

@@ -1,7 +1,5 @@
-"""The account page's reminder settings: on or off, and at which times before a booking.
-
-Routes on the existing auth blueprint (imported by register_web before it is registered); the
-card itself is templates/auth/_account_extra.html, which account.html includes.
+"""/account/reminders: the account page's reminder settings: on or off, and at which times before a
+booking. The card itself is templates/auth/_account_extra.html, which account.html includes.
 """
 from __future__ import annotations
 
@@ -16,10 +14,10 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
-from ..accounts.forms import AccountForm, PasswordForm
-from ..config import ConfigError
-from ..notify.reminders import parse_user_offsets, reschedule_user, site_offsets
-from .auth import bp
+from ...accounts.forms import AccountForm, PasswordForm
+from ...config import ConfigError
+from ...notify.reminders import parse_user_offsets, reschedule_user, site_offsets
+from .blueprint import bp
 
 
 def format_durations(offsets: list[timedelta]) -> str:

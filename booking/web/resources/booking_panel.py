@@ -1,39 +1,42 @@
-"""Booking pages: the booking panel on a resource page, the booking form, "My bookings"."""
+"""The booking panel of a resource's page: a week of free and busy time in the platform's zone,
+a booking form prefilled from a clicked slot, and the alternatives a refusal offers."""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import BooleanField, DateField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms import widgets
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from ..engine.availability import busy_intervals, find_free_slots
-from ..engine.calendars import WEEKDAYS, effective_opening_hours, parse_hours, resource_opening_intervals, zone
-from ..engine.equivalents import equivalents_elsewhere, offers_elsewhere
-from ..engine.errors import SeriesConflicts
-from ..engine.recurrence import cancel_rest_of_series, create_series, parse_recurrence
-from ..engine.reservations import cancel_reservation, create_reservation, get_reservation, status_label
-from ..engine.rules import effective_rules
-from ..engine.timefmt import describe
-from ..errors import DomainError, NotFound
-from ..extensions import db
-from ..models import Reservation, Resource, utcnow
-from .filters import lang
-from .transaction import discard_changes
-
-bp = Blueprint("bookings", __name__)
+from ...engine.availability import busy_intervals, find_free_slots
+from ...engine.calendars import effective_opening_hours, parse_hours, resource_opening_intervals, zone
+from ...engine.rules import effective_rules
+from ...engine.timefmt import describe
+from ...errors import DomainError
+from ...extensions import db
+from ...models import Reservation, Resource, utcnow
 
 HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
+
+
 WEEKDAY_CHOICES = [SelectChoice("mon", _l("Mon")), SelectChoice("tue", _l("Tue")), SelectChoice("wed", _l("Wed")),
                    SelectChoice("thu", _l("Thu")), SelectChoice("fri", _l("Fri")), SelectChoice("sat", _l("Sat")),
                    SelectChoice("sun", _l("Sun"))]
@@ -98,8 +101,8 @@ def week_panel(resource: Resource, monday: date) -> dict[str, Any]:
     """Everything the week calendar of the resource page shows, computed in the platform's zone."""
     tz = resource.platform.timezone
     zone_ = zone(tz)
-    start = datetime.combine(monday, time(0), tzinfo=zone_).astimezone(timezone.utc)
-    end = datetime.combine(monday + timedelta(days=7), time(0), tzinfo=zone_).astimezone(timezone.utc)
+    start = datetime.combine(monday, time(0), tzinfo=zone_).astimezone(UTC)
+    end = datetime.combine(monday + timedelta(days=7), time(0), tzinfo=zone_).astimezone(UTC)
     opening = resource_opening_intervals(resource, start, end)
     free = find_free_slots(resource, start, end)
     busy = busy_intervals(resource, start, end)
@@ -117,7 +120,9 @@ def week_panel(resource: Resource, monday: date) -> dict[str, Any]:
         span = (day_end - day_start).total_seconds()
         day = Day(d)
 
-        def add(kind: str, s: datetime, e: datetime, label: str = "") -> None:
+        def add(kind: str, s: datetime, e: datetime, label: str = "", day: Day = day, day_start: datetime = day_start,
+                day_end: datetime = day_end, span: float = span) -> None:
+            """Draw [s, e) on this day's bar, clipped to the hours shown."""
             s, e = max(s, day_start), min(e, day_end)
             if s < e:
                 day.segments.append(Segment(kind, s.astimezone(zone_), e.astimezone(zone_),
@@ -165,7 +170,7 @@ def shown_hours(resource: Resource) -> tuple[int, int]:
 
 
 def booking_panel(resource: Resource) -> dict[str, Any]:
-    """Template global for bookings/_resource_booking.html: the week calendar and a booking form."""
+    """The week calendar and a blank booking form for bookings/_resource_booking.html."""
     week = request.args.get("week")
     if request.method == "POST":  # a refused booking: show the week of the date asked for
         week = request.form.get("day") or week
@@ -217,111 +222,3 @@ def slot_choices(resource: Resource, refusal: DomainError | None) -> list[tuple[
                        end=f"{e:%H:%M}", week=(s.date() - timedelta(days=s.weekday())).isoformat()) + "#book-form"
         choices.append((describe(s, e, tz), link))
     return choices
-
-
-@bp.app_context_processor
-def booking_globals() -> dict[str, Any]:
-    return {"booking_panel": booking_panel, "status_label": status_label, "describe_span": describe,
-            "slot_choices": slot_choices}
-
-
-def _local(day: date, hhmm: str, tz: str) -> datetime:
-    return datetime.combine(day, time.fromisoformat(hhmm), tzinfo=zone(tz))
-
-
-def _render_resource(resource: Resource, form: BookingForm, refusal: DomainError | None, status: int,
-                     elsewhere: list[Any] = ()) -> Any:
-    return render_template("resource.html", resource=resource, booking_form=form, booking_refusal=refusal,
-                           elsewhere=list(elsewhere)), status
-
-
-@bp.post("/resources/<int:resource_id>/book")
-@login_required
-def book(resource_id: int) -> Any:
-    resource = db.get_or_404(Resource, resource_id)
-    form = BookingForm()
-    if not form.validate_on_submit():
-        return _render_resource(resource, form, None, 422)
-    tz = resource.platform.timezone
-    start = _local(form.day.data, form.start.data, tz)
-    end_day = form.day.data + timedelta(days=1) if form.end.data == "00:00" else form.day.data  # until midnight
-    end = _local(end_day, form.end.data, tz)
-    try:
-        if form.repeat.data:
-            rec = parse_recurrence({"freq": form.repeat.data, "count": form.count.data or 1,
-                                    "weekdays": form.weekdays.data or [WEEKDAYS[form.day.data.weekday()]]})
-            series, plan = create_series(current_user, resource, start, end, rec, form.purpose.data or "",
-                                         skip_conflicts=form.skip_conflicts.data)
-            booked = [o for o in plan if o.reservation is not None]
-            flash(_("Booked %(n)s dates of %(title)s.", n=len(booked), title=resource.display_title(lang())), "success")
-            skipped = [o for o in plan if o.reservation is None]
-            if skipped:
-                flash(_("Skipped: %(dates)s.", dates="; ".join(describe(o.start, o.end, tz) for o in skipped)), "warning")
-            if any(o.reservation.status == "pending" for o in booked):
-                flash(_("The platform must approve these bookings; you will hear from it."), "info")
-            if form.use_voucher.data:
-                flash(_("Innovation vouchers pay for single bookings only; this series was booked without them."),
-                      "warning")
-        else:
-            reservation = create_reservation(current_user, resource, start, end, form.purpose.data or "",
-                                             use_voucher=bool(form.use_voucher.data))
-            if reservation.status == "pending":
-                flash(_("Requested %(title)s for %(span)s. The platform must approve it; you will hear from it.",
-                        title=resource.display_title(lang()), span=describe(start, end, tz)), "info")
-            else:
-                flash(_("Booked %(title)s for %(span)s.", title=resource.display_title(lang()),
-                        span=describe(start, end, tz)), "success")
-    except DomainError as exc:
-        discard_changes()  # the week drawn with the refusal shows what is stored, not the refused booking
-        if isinstance(exc, SeriesConflicts):
-            form.skip_conflicts.data = True
-        elsewhere = []
-        if not form.repeat.data and offers_elsewhere(exc):  # the same type at other platforms, free then
-            elsewhere = equivalents_elsewhere(current_user._get_current_object(), resource, start, end)
-        return _render_resource(resource, form, exc, exc.status, elsewhere)
-    return redirect(url_for("bookings.mine"), 303)
-
-
-@bp.get("/bookings")
-@login_required
-def mine() -> Any:
-    now = utcnow()
-    rows = db.session.scalars(select(Reservation).where(Reservation.user_id == current_user.id)
-                              .order_by(Reservation.start)).all()
-    upcoming = [r for r in rows if r.end > now and r.status in ("pending", "confirmed")]
-    past = sorted((r for r in rows if r not in upcoming), key=lambda r: r.start, reverse=True)[:100]
-    feed_url = url_for("calendar.user_feed", token=current_user.calendar_token, _external=True)
-    return render_template("bookings/mine.html", upcoming=upcoming, past=past, now=now, feed_url=feed_url)
-
-
-@bp.post("/bookings/<int:reservation_id>/cancel")
-@login_required
-def cancel(reservation_id: int) -> Any:
-    reservation = db.get_or_404(Reservation, reservation_id)
-    form = FlaskForm()
-    if not form.validate_on_submit():
-        abort(400)
-    reason = request.form.get("reason", "")[:2000]
-    if request.form.get("scope") == "rest":
-        cancelled = cancel_rest_of_series(current_user, reservation, reason)
-    else:
-        cancelled = [cancel_reservation(current_user, reservation, reason)]
-    tz = reservation.resource.platform.timezone
-    flash(_("Cancelled: %(what)s.", what="; ".join(
-        f"{r.resource.display_title(lang())} {describe(r.start, r.end, tz)}" for r in cancelled)), "success")
-    target = request.form.get("next", "")
-    return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("bookings.mine"), 303)
-
-
-@bp.get("/bookings/<int:reservation_id>.ics")
-@login_required
-def ics(reservation_id: int) -> Response:
-    from .calendar import finish, ics_response, new_calendar, reservation_event
-
-    try:
-        reservation = get_reservation(current_user, reservation_id)
-    except NotFound:
-        abort(404)
-    cal = new_calendar(reservation.resource.display_title(lang()))
-    cal.add_component(reservation_event(reservation, request.host))
-    return ics_response(finish(cal), f"booking-{reservation.id}.ics", attachment=True)

@@ -1,15 +1,15 @@
-"""Home and resource pages."""
+"""The main blueprint: the home page (/) and search (/search, and the counted click from a result).
+A resource's own page is booking.web.resources.page (endpoint main.resource, on this blueprint)."""
 from __future__ import annotations
 
-from typing import Any
-
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
-from werkzeug.datastructures import MultiDict
 from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
 
 from ..engine.equivalents import COMPARABLE_KINDS
 from ..extensions import db
@@ -35,12 +35,6 @@ def home() -> Any:
     return render_template(
         "home.html", kinds=KINDS, kind_counts=kind_counts, platforms=platforms, platform_counts=platform_counts
     )
-
-
-@bp.get("/resources/<int:resource_id>")
-def resource(resource_id: int) -> Any:
-    item = db.get_or_404(Resource, resource_id)
-    return render_template("resource.html", resource=item)
 
 
 @bp.get("/search")

@@ -1,0 +1,1 @@
+"""Billing: what users and organisations used in a month, in money (the monthly statement)."""

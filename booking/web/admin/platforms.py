@@ -1,0 +1,85 @@
+"""/admin (the overview) and /admin/platforms: the platforms, their settings and owners."""
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import available_timezones
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from wtforms import IntegerField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
+
+from ...accounts.access import role_required
+from ...extensions import db
+from ...models import PLATFORM_KINDS, Organisation, Platform, User
+from .blueprint import bp
+from .choices import organisation_choices
+
+
+def _valid_zone(form: FlaskForm, field: StringField) -> None:
+    if field.data not in available_timezones():
+        raise ValidationError(_l("Use an IANA time zone such as Asia/Shanghai or Europe/Berlin."))
+
+
+class PlatformForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32), Regexp(r"^[A-Za-z0-9_-]+$")])
+    name_zh = StringField(_l("Name (Chinese)"), validators=[DataRequired(), Length(max=200)])
+    name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=200)])
+    city_zh = StringField(_l("City (Chinese)"), validators=[DataRequired(), Length(max=64)])
+    city_en = StringField(_l("City (English)"), validators=[Optional(), Length(max=64)])
+    kind = SelectField(_l("Kind"), choices=[SelectChoice(k, k) for k in PLATFORM_KINDS])
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
+    timezone = StringField(_l("Time zone"), validators=[DataRequired(), _valid_zone], default="Asia/Shanghai")
+    email = StringField(_l("Contact e-mail"), validators=[Optional(), Length(max=200)])
+    approval_expiry_hours = IntegerField(
+        _l("Undecided bookings expire after (hours)"), validators=[NumberRange(1, 24 * 30)], default=48
+    )
+    # Not named like the model attribute, so the platform object never pre-fills it with None.
+    owning_org = SelectField(_l("Owning organisation (its members pay the internal rate)"), choices=[], default="",
+                               validate_choice=True)
+
+
+@bp.get("/")
+@role_required("admin")
+def index() -> Any:
+    counts = {
+        "platforms": db.session.scalar(select(func.count()).select_from(Platform)),
+        "users": db.session.scalar(select(func.count()).select_from(User)),
+        "orgs": db.session.scalar(select(func.count()).select_from(Organisation)),
+        "orgs_waiting": db.session.scalar(select(func.count()).select_from(Organisation)
+                                          .where(Organisation.state == "unverified")),
+    }
+    return render_template("admin/index.html", counts=counts)
+
+
+@bp.get("/platforms")
+@role_required("admin")
+def platforms() -> Any:
+    rows = db.session.scalars(select(Platform).order_by(Platform.code)).all()
+    return render_template("admin/platforms.html", platforms=rows)
+
+
+@bp.route("/platforms/new", methods=["GET", "POST"])
+@bp.route("/platforms/<int:platform_id>", methods=["GET", "POST"])
+@role_required("admin")
+def edit_platform(platform_id: int | None = None) -> Any:
+    platform = db.get_or_404(Platform, platform_id, description=_("No such platform.")) if platform_id else Platform()
+    form = PlatformForm(obj=platform, owning_org=str(platform.owner_org_id or ""))
+    form.owning_org.choices = organisation_choices()
+    if form.validate_on_submit():
+        clash = db.session.scalar(select(Platform).where(Platform.code == form.code.data, Platform.id != (platform.id or 0)))
+        if clash:
+            form.code.errors.append(_("Another platform already has this code."))
+        else:
+            owner = form.owning_org.data
+            del form.owning_org
+            form.populate_obj(platform)
+            platform.owner_org_id = int(owner) if owner else None
+            db.session.add(platform)
+            flash(_("Platform %(code)s saved.", code=platform.code), "success")
+            return redirect(url_for("admin.platforms"))
+    return render_template("admin/platform_form.html", form=form, platform=platform), 422 if form.errors else 200
