@@ -429,4 +429,4 @@ def revoke_token(user: User, token_id: int) -> None:
 
 def revoke_all_tokens(user: User) -> int:
     result = db.session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
-    return result.rowcount or 0
+    return getattr(result, "rowcount", 0) or 0  # a CursorResult: how many rows the DELETE removed

@@ -21,15 +21,15 @@ bp = Blueprint("main", __name__)
 
 @bp.get("/")
 def home() -> Any:
-    kind_counts = dict(
+    kind_counts: dict[str, int] = dict(
         db.session.execute(
             select(Resource.kind, func.count()).where(Resource.status == "active").group_by(Resource.kind)
-        ).all()
+        ).tuples().all()
     )
-    platform_counts = dict(
+    platform_counts: dict[int, int] = dict(
         db.session.execute(
             select(Resource.platform_id, func.count()).where(Resource.status == "active").group_by(Resource.platform_id)
-        ).all()
+        ).tuples().all()
     )
     platforms = db.session.scalars(select(Platform).order_by(Platform.city_en, Platform.code)).all()
     return render_template(

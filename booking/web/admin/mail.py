@@ -122,7 +122,7 @@ def outbox_message(name: str) -> Any:
         abort(404)
     message = email.parser.BytesParser(policy=email.policy.default).parsebytes(path.read_bytes())
     headers = [(key, str(message.get(key, ""))) for key in ("Subject", "From", "To", "Date", "Message-ID")]
-    return render_template("admin/outbox_message.html", name=name, headers=headers, **_parts(message))  # type: ignore[arg-type]
+    return render_template("admin/outbox_message.html", name=name, headers=headers, **_parts(message))
 
 
 @bp.get("/outbox/failures")
@@ -135,13 +135,13 @@ def mail_failures() -> Any:
         select(Reminder).where(Reminder.status.in_(("failed", "skipped")), Reminder.last_error != "")
         .order_by(Reminder.due_at.desc()).limit(LIST_LIMIT)
     ).all()
-    retrying = db.session.scalars(
+    retrying: list[OutgoingMail | Reminder] = [*db.session.scalars(
         select(OutgoingMail).where(OutgoingMail.status == "pending", OutgoingMail.attempts > 0)
         .order_by(OutgoingMail.next_attempt_at).limit(LIST_LIMIT)
-    ).all() + db.session.scalars(
+    ), *db.session.scalars(
         select(Reminder).where(Reminder.status == "pending", Reminder.attempts > 0)
         .order_by(Reminder.next_attempt_at).limit(LIST_LIMIT)
-    ).all()
+    )]
     return render_template("admin/mail_failures.html", mails=mails, reminders=reminders, retrying=retrying)
 
 

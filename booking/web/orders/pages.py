@@ -38,8 +38,8 @@ def status_arg() -> str | None:
 def mine() -> Any:
     status = status_arg()
     orders = db.session.scalars(service.visible_orders(current_user, status=status, mine=True).limit(PAGE_SIZE)).all()
-    counts = dict(db.session.execute(
-        select(Order.status, func.count()).where(Order.user_id == current_user.id).group_by(Order.status)).all())
+    counts: dict[str, int] = dict(db.session.execute(
+        select(Order.status, func.count()).where(Order.user_id == current_user.id).group_by(Order.status)).tuples().all())
     return render_template("orders/mine.html", orders=orders, status=status, statuses=ORDER_STATUSES, counts=counts)
 
 
@@ -85,7 +85,7 @@ def act(order_id: int, action: str) -> Any:
     if refused is not None:  # e.g. a page left open while the order moved on
         flash(refused.message, "error")
         return _render_detail(order, status=refused.status)
-    form_class = {"quote": QuoteForm, "issue": ReportForm, "cancel": CancelForm}.get(action, NoteForm)
+    form_class: type[FlaskForm] = {"quote": QuoteForm, "issue": ReportForm, "cancel": CancelForm}.get(action, NoteForm)
     form = form_class(prefix=action)
     if not form.validate_on_submit():
         if form.csrf_token.errors:

@@ -45,7 +45,7 @@ def book(resource_id: int) -> Any:
             skipped = [o for o in plan if o.reservation is None]
             if skipped:
                 flash(_("Skipped: %(dates)s.", dates="; ".join(describe(o.start, o.end, tz) for o in skipped)), "warning")
-            if any(o.reservation.status == "pending" for o in booked):
+            if any(o.reservation is not None and o.reservation.status == "pending" for o in booked):
                 flash(_("The platform must approve these bookings; you will hear from it."), "info")
             if form.use_voucher.data:
                 flash(_("Innovation vouchers pay for single bookings only; this series was booked without them."),

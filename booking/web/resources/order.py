@@ -99,6 +99,7 @@ def create_again(resource_id: int) -> Any:
     return redirect(url_for("main.resource", resource_id=resource_id, **lang_arg()) + "#order", 303)
 
 
-def lang_arg() -> dict[str, str]:
+def lang_arg() -> dict[str, Any]:
+    """The page's `lang` choice, carried to the page a redirect leads to."""
     lang = request.args.get("lang")
     return {"lang": lang} if lang in ("zh", "en") else {}

@@ -34,6 +34,6 @@ def orders() -> Any:
     counts_query = select(Order.status, func.count()).group_by(Order.status)
     if platform is not None:
         counts_query = counts_query.where(Order.platform_id == platform.id)
-    counts = dict(db.session.execute(counts_query).all())
+    counts: dict[str, int] = dict(db.session.execute(counts_query).tuples().all())
     return render_template("orders/staff_list.html", orders=orders, status=status, statuses=ORDER_STATUSES,
                            platform=platform, platforms=platforms, counts=counts)
