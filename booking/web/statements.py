@@ -44,7 +44,7 @@ def statement_page() -> Any:
     organisations: list[Organisation] = []
     if current_user.is_admin:
         organisations = list(db.session.scalars(select(Organisation).order_by(Organisation.name_zh).limit(2000)))
-    return render_template("services/statement.html", statement=statement, scope=scope, month=month,
+    return render_template("statements/statement.html", statement=statement, scope=scope, month=month,
                            organisations=organisations, prev=previous_month(month).strftime("%Y-%m"),
                            next=next_month(month).strftime("%Y-%m"), tz=tz)
 

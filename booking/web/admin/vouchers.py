@@ -56,5 +56,5 @@ def vouchers() -> Any:
     rows = accounts()
     if selected is None and rows:
         selected = rows[0]
-    return render_template("services/admin_vouchers.html", form=form, accounts=rows, selected=selected,
+    return render_template("admin/vouchers.html", form=form, accounts=rows, selected=selected,
                            entries=ledger(selected) if selected else []), 200 if not form.errors else 422

@@ -57,7 +57,7 @@ def prices() -> Any:
         return back(platform, "staff.prices")
     resources = bookable_resources(platform)
     rates = {r.id: rates_of(r) for r in resources}
-    return render_template("services/staff_prices.html", platform=platform, platforms=platform_choices(), form=form,
+    return render_template("staff/prices.html", platform=platform, platforms=platform_choices(), form=form,
                            resources=resources, rates=rates, units=RATE_UNITS), 200 if not form.errors else 422
 
 
@@ -87,7 +87,7 @@ def resource_settings(resource_id: int) -> Any:
         for unit, row in rates_of(resource).items():
             values[unit] = {"external": f"{row.external:.2f}", "internal": f"{row.internal:.2f}" if row.internal is not None else "",
                             "startup": f"{row.startup:.2f}" if row.startup is not None else ""}
-    return render_template("services/staff_resource.html", platform=resource.platform, platforms=platform_choices(),
+    return render_template("staff/resource_settings.html", platform=resource.platform, platforms=platform_choices(),
                            resource=resource, form=form, values=values, errors=errors, units=RATE_UNITS,
                            unit_labels=RATE_UNIT_LABELS), 200 if not errors else 422
 

@@ -52,7 +52,7 @@ def training() -> Any:
     approve_form = ApproveTrainingForm(formdata=None, expires_on=today + timedelta(days=365))
     grant_form = GrantForm(formdata=None, expires_on=today + timedelta(days=365))
     return render_template(
-        "services/staff_training.html", platform=platform, platforms=platform_choices(), queue=training_queue(platform),
+        "staff/training.html", platform=platform, platforms=platform_choices(), queue=training_queue(platform),
         qualifications=platform_qualifications(platform, today), resources=[r for r in bookable_resources(platform)],
         approve_form=approve_form, grant_form=grant_form, today=today, action_form=FlaskForm(),
         restrictions=platform_restrictions(platform, utcnow()), tz=platform.timezone)
