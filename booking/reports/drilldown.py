@@ -82,7 +82,7 @@ def figure_rows(scope: Scope, period: Period, figure: str, key: Any = None, grou
         query = reservation_frame(frame, Reservation).where(_reservations(frame, figure))
         found.append(Behind("reservation", of_group(query).order_by(Reservation.start.desc(), Reservation.id)))
     if figure in ORDER_FIGURES or figure in MIXED_FIGURES:
-        times = order_times()
+        times = order_times(frame)
         query = order_frame(frame, times, Order)
         if figure in ("income_internal", "income_external"):
             query = query.where(internal_clause() if figure == "income_internal" else ~internal_clause())

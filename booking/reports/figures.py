@@ -237,6 +237,9 @@ def reservation_frame(frame: Frame, *columns: Any) -> Any:
             Reservation.start < frame.hi, Reservation.end > frame.lo,
         )
     )
+    if frame.scope.platform_id is not None:  # one platform: its resources first, then their bookings
+        query = query.where(Reservation.resource_id.in_(
+            select(Resource.id).where(Resource.platform_id == frame.scope.platform_id).scalar_subquery()))
     return frame.in_scope(query)
 
 
@@ -246,9 +249,12 @@ def held_clause() -> Any:
 
 def effective_clause(frame: Frame) -> Any:
     tracked = Platform.tracks_check_in.is_(true())
+    # status through coalesce(): an index on status (ix_reservation_span) would read every
+    # platform's year; the period and resource conditions are the selective ones
+    used = func.coalesce(Reservation.status, "").in_(USED)
     return or_(
-        and_(tracked, Reservation.checked_in_at.isnot(None), Reservation.status.in_(USED)),
-        and_(~tracked, Reservation.status.in_(USED), Reservation.start < instant(frame.now)),
+        and_(tracked, Reservation.checked_in_at.isnot(None), used),
+        and_(~tracked, used, Reservation.start < instant(frame.now)),
     )
 
 
@@ -375,9 +381,10 @@ def _money(value: Any) -> Decimal:
     return Decimal(str(value or 0)).quantize(CENT)
 
 
-def order_times() -> Any:
-    """One row per order that has a completion: when its samples came, its report went, it closed."""
-    return (
+def order_times(frame: Frame) -> Any:
+    """One row per order of the scope that has a completion: when its samples came, its report
+    went, it closed."""
+    query = (
         select(
             OrderEvent.order_id.label("order_id"),
             func.min(case((OrderEvent.to_status == "received", OrderEvent.at))).label("received_at"),
@@ -387,8 +394,10 @@ def order_times() -> Any:
         .where(OrderEvent.to_status.in_(("received", "reported", "completed")))
         .group_by(OrderEvent.order_id)
         .having(func.max(case((OrderEvent.to_status == "completed", 1), else_=0)) == 1)
-        .subquery("order_times")
     )
+    if frame.scope.platform_id is not None:  # through ix_service_order_platform_status
+        query = query.where(OrderEvent.order_id.in_(select(Order.id).where(Order.platform_id == frame.scope.platform_id)))
+    return query.subquery("order_times")
 
 
 def order_frame(frame: Frame, times: Any, *columns: Any) -> Any:
@@ -422,7 +431,7 @@ def on_time_clause(frame: Frame, times: Any) -> Any:
 
 
 def _order_figures(frame: Frame, rows: dict[Any, FigureRow]) -> None:
-    times = order_times()
+    times = order_times(frame)
     internal = internal_clause()
     promised = Order.promised_date.isnot(None)
     money = Numeric(14, 2)
@@ -450,7 +459,7 @@ def served_users(frame: Frame) -> Any:
     """(key, user) pairs: bookers with effective time, users with an order completed."""
     bookers = reservation_frame(frame, frame.key().label("key"), Reservation.user_id.label("user_id")).where(
         effective_clause(frame))
-    times = order_times()
+    times = order_times(frame)
     orderers = order_frame(frame, times, frame.key().label("key"), Order.user_id.label("user_id"))
     return union(bookers, orderers).subquery("served")
 
@@ -550,21 +559,23 @@ def _open_hours(frame: Frame, rows: dict[Any, FigureRow]) -> None:
         closure_query = closure_query.where(Closure.platform_id == frame.scope.platform_id)
     for pid, start, end in db.session.execute(closure_query):
         closures.setdefault(pid, []).append((start, end))
-    layouts: dict[tuple[Any, ...], list[Interval]] = {}
+    layouts: dict[tuple[Any, ...], tuple[list[Interval], float]] = {}
 
-    def open_intervals(pid: int, tz: str, hours_text: str | None) -> list[Interval]:
+    def layout(pid: int, tz: str, hours_text: str | None) -> tuple[list[Interval], float]:
+        """The open intervals of a calendar in the period, and their hours (laid out once)."""
         shut = tuple(merge(closures.get(pid, [])))
         cache_key = (tz, hours_text, shut)
         if cache_key not in layouts:
             lo, hi = frame.zones[tz]
             hours = None if hours_text in (None, "null") else json.loads(hours_text)
-            layouts[cache_key] = subtract(clip(opening_intervals(hours, tz, lo, hi), lo, hi), list(shut))
+            intervals = subtract(clip(opening_intervals(hours, tz, lo, hi), lo, hi), list(shut))
+            layouts[cache_key] = intervals, _hours(intervals)
         return layouts[cache_key]
 
     for key, pid, tz, own, platform_wide, n in db.session.execute(counts):
         hours_text = own if own not in (None, "null") else platform_wide
         row = _row(rows, key if frame.group != "service" else SERVICE_KEY)
-        row.open_hours = (row.open_hours or 0.0) + _hours(open_intervals(pid, tz, hours_text)) * int(n)
+        row.open_hours = (row.open_hours or 0.0) + layout(pid, tz, hours_text)[1] * int(n)
     maintenance = frame.in_scope(
         select(frame.key(), Platform.id, Platform.timezone, own_hours.label("own"), platform_hours.label("wide"),
                Maintenance.start, Maintenance.end)
@@ -577,7 +588,7 @@ def _open_hours(frame: Frame, rows: dict[Any, FigureRow]) -> None:
     )
     for key, pid, tz, own, platform_wide, start, end in db.session.execute(maintenance):
         hours_text = own if own not in (None, "null") else platform_wide
-        lost = _hours(clip(open_intervals(pid, tz, hours_text), start, end))
+        lost = _hours(clip(layout(pid, tz, hours_text)[0], start, end))
         row = _row(rows, key if frame.group != "service" else SERVICE_KEY)
         row.open_hours = max(0.0, (row.open_hours or 0.0) - lost)
     for row in rows.values():
