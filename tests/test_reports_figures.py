@@ -5,7 +5,7 @@ checks users in); platform B (Europe/Berlin, round the clock, no check-in). `now
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -13,20 +13,27 @@ import pytest
 
 from booking.extensions import db
 from booking.models import (
-    BookingEvent, Closure, Maintenance, Order, OrderEvent, Reservation, SearchLog, WaitlistEntry,
+    BookingEvent,
+    Closure,
+    Maintenance,
+    Order,
+    OrderEvent,
+    Reservation,
+    SearchLog,
+    WaitlistEntry,
 )
 from booking.reports.errors import BadGrouping, BadPeriod, NotYourPlatform, UnknownPlatform
 from booking.reports.figures import usage_report
 from booking.reports.periods import Period, parse_period, period_between
 from booking.reports.scope import report_scope
 
-NOW = datetime(2027, 4, 10, tzinfo=timezone.utc)
+NOW = datetime(2027, 4, 10, tzinfo=UTC)
 MARCH = Period.month(2027, 3)
 WEEKDAYS = {d: [["09:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
 
 
 def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)
 
 
 def book(resource: Any, user: Any, start: datetime, end: datetime, status: str = "completed", *,
