@@ -10,6 +10,7 @@ import icalendar
 import pytest
 
 from booking.extensions import db
+
 from support import csrf_token
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -91,16 +92,6 @@ def test_invalid_bodies_are_422_with_fields(client, setup, change, field):
     response = client.post("/api/v1/reservations", json=body, headers=h["alice"])
     assert response.status_code == 422, response.get_json()
     assert response.get_json()["error"] == "invalid" and field in response.get_json()["fields"]
-
-
-def test_an_unknown_resource_is_404_in_a_body_as_in_a_path(client, setup):
-    platform, resource, h = setup
-    body = booking_body(999999, day_after(5, 9))
-    for path in ("/api/v1/reservations", "/api/v1/waitlist"):
-        response = client.post(path, json=body, headers=h["alice"])
-        assert response.status_code == 404, response.get_json()
-        assert response.get_json()["error"] == "not_found" and "resource_id" in response.get_json()["fields"]
-    assert client.get("/api/v1/resources/999999", headers=h["alice"]).status_code == 404
 
 
 def test_an_unknown_resource_is_404_in_a_body_as_in_a_path(client, setup):

@@ -26,6 +26,8 @@ from ..validate import MAX_ID, valid_id
 RESERVATION_STATUSES = ("pending", "confirmed", "rejected", "cancelled", "completed", "no_show")
 TEXT_LIMIT = 2000
 TIME_EXAMPLE = "2027-03-08T09:00:00+08:00"
+#: the years a time may name (the engine plans within them; JSON Schema cannot say it of a date-time)
+YEARS = "(a time in the years 2000 to 2100)"
 
 
 def money(amount: Decimal | float | int | None, currency: str | None = "CNY") -> dict[str, str] | None:
@@ -59,6 +61,7 @@ class Instant(fields.String):
 
     def __init__(self, **kwargs: Any) -> None:
         metadata = {"format": "date-time", "example": TIME_EXAMPLE, **kwargs.pop("metadata", {})}
+        metadata["description"] = " ".join(filter(None, (metadata.get("description"), YEARS)))
         super().__init__(metadata=metadata, **kwargs)
 
 
@@ -88,6 +91,9 @@ def query_enum(values: list[str] | tuple[str, ...], description: str) -> fields.
 
 class ErrorSchema(ma.Schema):
     """Every 4xx answer of the API (some errors add keys: `reason`, `elsewhere`, `until`, `conflict`, …)."""
+
+    class Meta:
+        unknown = ma.INCLUDE  # described as open: some errors add keys
 
     error = fields.String(required=True, metadata={"example": "invalid"})
     message = fields.String(required=True, metadata={"description": "in the caller's language"})
