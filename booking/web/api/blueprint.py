@@ -143,7 +143,7 @@ def errors(answers: Mapping[int, str | tuple[type[ma.Schema], str]]) -> Callable
     return decorate
 
 
-AUTH = [{"bearer": []}, {"session": []}]
+AUTH: list[dict[str, list[str]]] = [{"bearer": []}, {"session": []}]
 
 
 def signed_in(view: Any) -> Any:
