@@ -343,28 +343,42 @@ def _group_rows(frame: Frame) -> list[FigureRow]:
     return list(cities.values())
 
 
+def _streamed(query: Any, frame: Frame) -> Any:
+    """A per-row sub-select the aggregate reads once per row. SQLite would otherwise fold it into
+    the aggregate and work out each shared expression (a julianday() per instant) once per use;
+    LIMIT -1 (no limit) keeps it a co-routine."""
+    return (query.limit(-1) if frame.dialect == "sqlite" else query).subquery("per_booking")
+
+
 def _booking_figures(frame: Frame, rows: dict[Any, FigureRow]) -> None:
     d = frame.dialect
     booked_start, booked_end = greatest(Reservation.start, frame.lo, d), least(Reservation.end, frame.hi, d)
     eff_start, eff_end = effective_span(frame)
-    effective = effective_clause(frame)
-    internal = internal_clause()
     held = held_clause()
     starts = frame.starts_in(Reservation.start)
-    eff_hours = case((effective, clipped_hours(frame, eff_start, eff_end)), else_=0.0)
-    money = Numeric(14, 2)
-    query = frame.grouped(reservation_frame(
+    per_booking = _streamed(reservation_frame(
         frame, frame.key().label("key"),
-        func.sum(case((held, clipped_hours(frame, booked_start, booked_end)), else_=0.0)),
-        func.sum(eff_hours),
-        func.sum(case((internal, eff_hours), else_=0.0)),
-        func.count(case((and_(held, starts), 1))),
-        func.count(case((and_(starts, Reservation.status == "no_show"), 1))),
-        func.count(case((and_(held, starts, Reservation.start < instant(frame.now)), 1))),
-        func.sum(case((and_(held, starts, internal), charged()), else_=0), type_=money),
-        func.sum(case((and_(held, starts, ~internal), charged()), else_=0), type_=money),
-        func.sum(case((and_(held, starts), Reservation.voucher_amount), else_=0), type_=money),
-    ))
+        case((internal_clause(), 1), else_=0).label("internal"),
+        case((held, 1), else_=0).label("held"),
+        case((starts, 1), else_=0).label("starts"),
+        case((Reservation.start < instant(frame.now), 1), else_=0).label("begun"),
+        Reservation.status.label("status"),
+        case((held, clipped_hours(frame, booked_start, booked_end)), else_=0.0).label("booked"),
+        case((effective_clause(frame), clipped_hours(frame, eff_start, eff_end)), else_=0.0).label("eff"),
+        charged().label("fee"), Reservation.voucher_amount.label("voucher"),
+    ), frame)
+    b = per_booking.c
+    money = Numeric(14, 2)
+    counted = and_(b.held == 1, b.starts == 1)
+    query = select(
+        b.key, func.sum(b.booked), func.sum(b.eff), func.sum(case((b.internal == 1, b.eff), else_=0.0)),
+        func.count(case((counted, 1))),
+        func.count(case((and_(b.starts == 1, b.status == "no_show"), 1))),
+        func.count(case((and_(counted, b.begun == 1), 1))),
+        func.sum(case((and_(counted, b.internal == 1), b.fee), else_=0), type_=money),
+        func.sum(case((and_(counted, b.internal == 0), b.fee), else_=0), type_=money),
+        func.sum(case((counted, b.voucher), else_=0), type_=money),
+    ).group_by(b.key)
     for key, booked, eff, internal_h, bookings, no_shows, due, inc_int, inc_ext, voucher in db.session.execute(query):
         row = _row(rows, key)
         row.booked_hours = round(float(booked or 0), 2)
