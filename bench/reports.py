@@ -232,7 +232,14 @@ def main() -> None:
             flask_migrate.upgrade(directory=str(ROOT / "migrations"))
             data = seed(args.resources, args.reservations, args.orders, random.Random(args.seed))
             db.session.remove()
-            results = []
+            results: list[tuple[str, float, str]] = []
+
+            class Shown(list):  # print each figure as soon as it is measured
+                def append(self, item: Any) -> None:
+                    super().append(item)
+                    print(f"  {item[0]}: {item[1]:.3f} s ({item[2]})", flush=True)
+
+            results = Shown()
             province = report_scope(None)
             seconds, report = timed(args.runs, lambda: usage_report(province, year, "platform", now=NOW,
                                                                     with_total=False))
