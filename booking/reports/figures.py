@@ -37,7 +37,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Numeric, String, and_, case, cast, func, literal_column, or_, select, true, union
+from sqlalchemy import Numeric, String, and_, case, cast, func, literal_column, or_, select, true, union_all
 from sqlalchemy.orm import aliased
 
 from ..engine.calendars import opening_intervals, zone
@@ -475,7 +475,7 @@ def served_users(frame: Frame) -> Any:
         effective_clause(frame))
     times = order_times(frame)
     orderers = order_frame(frame, times, frame.key().label("key"), Order.user_id.label("user_id"))
-    return union(bookers, orderers).subquery("served")
+    return union_all(bookers, orderers).subquery("served")  # counted DISTINCT after: no dedupe here
 
 
 def _served_figures(frame: Frame, rows: dict[Any, FigureRow]) -> None:
