@@ -216,7 +216,8 @@ def test_api_books_with_vouchers_and_shows_the_fee(setup, app, client, auth):
     assert response.status_code == 201, response.get_json()
     fee = response.get_json()["fee"]
     # no startup rate on this resource: the external one; the cap (150) is more than the balance (100)
-    assert (fee["rate_kind"], fee["estimate"], fee["voucher"]) == ("external", 300.0, 100.0)
+    assert (fee["rate_kind"], fee["estimate"], fee["voucher"]) == (
+        "external", {"amount": "300.00", "currency": "CNY"}, {"amount": "100.00", "currency": "CNY"})
     body["start"], body["end"] = (start + timedelta(hours=4)).isoformat(), (start + timedelta(hours=5)).isoformat()
     response = client.post("/api/v1/reservations", headers=headers, json=body)
     assert response.status_code == 409
