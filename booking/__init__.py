@@ -21,6 +21,7 @@ def _forget_cached_user() -> None:
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the application: settings from the environment, overridden by `config`."""
+    from . import notify  # noqa: F401  (subscribes the mail outlet to the engine's events)
     from .config import ensure_secret_key, load_config
     from .extensions import babel, csrf, db, login_manager, migrate
     from .i18n import select_locale

@@ -54,7 +54,7 @@ def training_requested(request: TrainingRequest, now: datetime) -> None:
                    "user_name": user.name or user.email, "user_email": user.email,
                    "organisation": user.organisation_label(lang), "message": request.message}
         _training_mail("training_request", recipient, f"{request.id}-{recipient.key}", subject, context,
-                       links.page("services.staff_training", "/staff/training"), now)
+                       links.page("staff.training", "/staff/training"), now)
 
 
 def training_decided(user: User, resource: Resource, granted: bool, key: str, now: datetime, *,

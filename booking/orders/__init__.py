@@ -1,7 +1,8 @@
-"""Testing-service orders: the state machine (service), uploads (files), mail (mails), forms.
+"""Testing-service orders: the state machine (service), uploads (files), labels, forms; their mail
+is booking.notify.orders.
 
 Business rules live in `booking.orders.service`, plain functions that take the acting user and
-only flush; the pages (booking.web.orders) and the API (booking.web.api_orders) commit.
+only flush; the request (booking.web.transaction), the job or the CLI command commits once.
 """
 from __future__ import annotations
 
