@@ -6,13 +6,10 @@ copy (a fresh SQLite file, or truncated PostgreSQL tables in a schema of its own
 from __future__ import annotations
 
 import os
-from contextlib import contextmanager
 import shutil
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
@@ -22,7 +19,10 @@ from flask.testing import FlaskClient
 from booking import create_app
 from booking.extensions import db
 from booking.models import Platform, Resource, User
-from support import PASSWORD, AuthActions, csrf_token  # noqa: F401  (re-exported for old imports)
+
+from support import PASSWORD, AuthActions, pg_scratch_schema, valid_uscc
+
+pytest_plugins = ["support.smtp", "support.orders"]
 
 PG_URL = os.environ.get("ONESTOP_TEST_DATABASE_URL")
 # CI sets this: there, a skipped PostgreSQL or browser test fails the run instead of hiding.
@@ -70,25 +70,6 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = folder / "template.db"
     _migrate(f"sqlite:///{path}", folder)
     return path
-
-
-@contextmanager
-def pg_scratch_schema(prefix: str = "t") -> Iterator[str]:
-    """A PostgreSQL URL whose search path is a new, empty schema, dropped afterwards (skips without a server)."""
-    if not PG_URL:
-        pytest.skip("PostgreSQL half skipped: set ONESTOP_TEST_DATABASE_URL to run it")
-    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(PG_URL)
-    try:
-        with admin.begin() as conn:
-            conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS btree_gist SCHEMA public"))
-            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-        sep = "&" if "?" in PG_URL else "?"
-        yield f"{PG_URL}{sep}options={quote(f'-csearch_path={schema},public')}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -220,14 +201,6 @@ def make_user(app: Flask) -> Callable[..., User]:
         return user
 
     return factory
-
-
-def valid_uscc(n: int) -> str:
-    """A well-formed 统一社会信用代码 (correct check digit), distinct for each n."""
-    from stdnum.cn import uscc
-
-    base = f"91320100MA{n:07d}"
-    return base + uscc.calc_check_digit(base)
 
 
 @pytest.fixture

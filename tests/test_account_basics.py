@@ -28,8 +28,9 @@ from booking.errors import InvalidInput
 from booking.extensions import db
 from booking.models import ApiToken, LoginFailure, Reservation, User, utcnow
 from booking.notify import dispatch_due
+
 from support import PASSWORD, csrf_token
-from tests.smtp_server import Received, SmtpSink, fast_passwords, mail_app, smtp_server  # noqa: F401 (fixtures)
+from support.smtp import Received, SmtpSink
 
 SITE = "https://onestop.example.org"  # ONESTOP_BASE_URL of mail_app: links in mail start with it
 NEW_PASSWORD = "plum orchard telescope 42"

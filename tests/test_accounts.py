@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from support import PASSWORD, csrf_token
-
 from booking.extensions import db
 from booking.models import ApiToken, User
+
+from support import PASSWORD, csrf_token
 
 
 def register(client, **fields):

@@ -1,24 +1,28 @@
 """Check-in, automatic no-shows and the restriction after too many no-shows."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from flask_babel import force_locale
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from booking.engine import create_reservation
 from booking.engine.attendance import (
-    CheckInRefused, RestrictedForNoShows, check_in, settle_attendance,
+    CheckInRefused,
+    RestrictedForNoShows,
+    check_in,
+    settle_attendance,
 )
 from booking.engine.reservations import mark_outcome
 from booking.extensions import db
 from booking.models import BookingRestriction, Reservation
+
 from support import csrf_token
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-NOW = datetime(2027, 3, 1, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2027, 3, 1, 0, 0, tzinfo=UTC)
 
 
 def sh(*args: int) -> datetime:
@@ -100,7 +104,7 @@ def test_too_many_no_shows_restrict_booking_with_the_reason_and_date(lab, client
 
     # the page says so too
     restriction = db.session.scalar(sa.select(BookingRestriction))
-    restriction.until = datetime.now(timezone.utc) + timedelta(days=30)
+    restriction.until = datetime.now(UTC) + timedelta(days=30)
     db.session.commit()
     auth.login(user.email)
     client.get("/?lang=en")  # English pages, whatever the catalogue holds
@@ -116,7 +120,7 @@ def test_too_many_no_shows_restrict_booking_with_the_reason_and_date(lab, client
 def test_check_in_from_my_bookings_and_the_api(lab, app, client, auth):
     app_client = app.test_client()  # the API, without the browser session (and its CSRF)
     _platform, resource, user, _staff = lab
-    now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
     soon = create_reservation(user, resource, now + timedelta(minutes=10), now + timedelta(minutes=70), now=now)
     later = create_reservation(user, resource, now + timedelta(hours=5), now + timedelta(hours=6), now=now)
     db.session.commit()
@@ -141,7 +145,7 @@ def test_the_scheduler_job_marks_no_shows(lab, app):
     from booking.scheduler import PERIODIC_JOBS
 
     _platform, resource, user, _staff = lab
-    start = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(hours=2)
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
     missed = create_reservation(user, resource, start, start + timedelta(hours=1), now=start - timedelta(days=1))
     db.session.commit()
     assert ("attendance", "booking.jobs:settle_attendance", 60) in PERIODIC_JOBS

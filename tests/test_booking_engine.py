@@ -1,16 +1,30 @@
 """The booking engine without HTTP: calendars, availability, rules, reservations, series, events."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 
 from booking.engine import (
-    Closed, NotBookable, OutsideOpeningHours, SlotTaken, TooFarAhead, TooLateToBook, TooLateToCancel, TooLong,
-    TooShort, UnderMaintenance, approve_reservation, cancel_reservation, create_reservation, expire_pending,
-    find_free_slots, free_resource_ids, reject_reservation,
+    Closed,
+    NotBookable,
+    OutsideOpeningHours,
+    SlotTaken,
+    TooFarAhead,
+    TooLateToBook,
+    TooLateToCancel,
+    TooLong,
+    TooShort,
+    UnderMaintenance,
+    approve_reservation,
+    cancel_reservation,
+    create_reservation,
+    expire_pending,
+    find_free_slots,
+    free_resource_ids,
+    reject_reservation,
 )
 from booking.engine.calendars import add_closure, add_maintenance, load_holidays, set_opening_hours
 from booking.engine.errors import NotPending, SeriesConflicts
@@ -23,7 +37,7 @@ BERLIN = ZoneInfo("Europe/Berlin")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 EVERY_DAY_8_18 = {d: [["08:00", "18:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 WEEKDAYS_SPLIT = {d: [["08:30", "12:00"], ["13:30", "17:30"]] for d in ("mon", "tue", "wed", "thu", "fri")}
-NOW = datetime(2027, 3, 1, 0, 0, tzinfo=timezone.utc)  # a Monday, 08:00 in Shanghai
+NOW = datetime(2027, 3, 1, 0, 0, tzinfo=UTC)  # a Monday, 08:00 in Shanghai
 
 
 def sh(*args: int) -> datetime:
@@ -343,7 +357,7 @@ def test_series_conflicts_are_listed_then_skipped(lab, make_user):
     db.session.commit()
     booked = [o.reservation.start.astimezone(SHANGHAI).day for o in plan if o.reservation]
     assert booked == [8, 22, 29]
-    assert series.skipped == [sh(2027, 3, 15, 9).astimezone(timezone.utc).isoformat()]
+    assert series.skipped == [sh(2027, 3, 15, 9).astimezone(UTC).isoformat()]
 
 
 def test_cancel_one_occurrence_or_the_rest(lab):

@@ -11,8 +11,9 @@ import sqlalchemy as sa
 from flask import g
 
 from booking.extensions import db
-from support import csrf_token
 from booking.models import Closure, Maintenance, Reservation
+
+from support import csrf_token
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 WEEKDAY_HOURS = {d: [["08:30", "12:00"], ["13:30", "17:30"]] for d in ("mon", "tue", "wed", "thu", "fri")}

@@ -11,7 +11,8 @@ import pytest
 
 from booking.extensions import db
 from booking.notify import dispatch_due
-from tests.smtp_server import SmtpSink, smtp_server  # noqa: F401 (fixture)
+
+from support.smtp import SmtpSink
 
 SHOTS = Path(os.environ.get("ONESTOP_SCREENSHOTS", "/tmp/onestop-screenshots"))
 pytestmark = pytest.mark.browser

@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import PASSWORD
+from test_browser_booking import verified_org
 
 from booking.extensions import db
 from booking.models import Order, OrderEvent, OutgoingMail, Platform, Resource
-from test_browser_booking import verified_org
+
+from support import PASSWORD
 
 SHOTS = Path(os.environ.get("ONESTOP_SCREENSHOTS", "/tmp/onestop-screenshots"))
 REPORT = b"%PDF-1.4\n% OneStop test report\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"

@@ -10,12 +10,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from test_browser_accounts import SHOTS, mail_to_live_server, new_page, read_link
 
 from booking.extensions import db
 from booking.models import Platform, Resource
-from conftest import valid_uscc
-from test_browser_accounts import SHOTS, mail_to_live_server, new_page, read_link
-from tests.smtp_server import smtp_server  # noqa: F401 (fixture)
+
+from support import valid_uscc
 
 pytestmark = pytest.mark.browser
 BOSS_PASSWORD = "copper kettle orchard 9"

@@ -6,10 +6,10 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from test_browser_booking import PASSWORD, SHOTS, verified_org
 
 from booking.extensions import db
 from booking.models import Platform, Resource
-from test_browser_booking import PASSWORD, SHOTS, verified_org
 
 pytestmark = pytest.mark.browser
 

@@ -13,13 +13,19 @@ from flask_babel import force_locale
 
 from booking.engine import create_reservation
 from booking.engine.equivalents import (
-    compare_equivalents, equivalents_elsewhere, offers_elsewhere, same_test, similarity_query, sort_rows,
+    compare_equivalents,
+    equivalents_elsewhere,
+    offers_elsewhere,
+    same_test,
+    similarity_query,
+    sort_rows,
 )
 from booking.engine.pricing import set_rate
 from booking.engine.vouchers import issue_vouchers
 from booking.extensions import db
 from booking.models import Reservation
 from booking.searching.service import apply_outbox
+
 from support import csrf_token
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -17,8 +17,16 @@ from booking.engine.qualifications import grant_qualification, request_training
 from booking.engine.reservations import create_reservation
 from booking.extensions import db
 from booking.models import (
-    BookingRestriction, Closure, Maintenance, Order, Qualification, Reservation, TrainingRequest, utcnow,
+    BookingRestriction,
+    Closure,
+    Maintenance,
+    Order,
+    Qualification,
+    Reservation,
+    TrainingRequest,
+    utcnow,
 )
+
 from support import csrf_token
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -9,7 +9,7 @@ import random
 import re
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -96,7 +96,7 @@ def test_good_lines_become_resources_with_every_field_mapped(njnc):
     assert sem.bookable is True and sem.orderable is False
     assert sem.opening_hours == {"mon": [["08:30", "12:00"], ["13:30", "17:30"]], "sun": []}
     assert sem.booking_rules == rules
-    assert sem.source_updated_at == datetime(2024, 5, 12, 1, 31, 5, tzinfo=timezone.utc)
+    assert sem.source_updated_at == datetime(2024, 5, 12, 1, 31, 5, tzinfo=UTC)
     assert len(sem.content_hash) == 64
     test = rows["TST-1"]
     assert test.orderable is True and test.bookable is False  # orderable by default for services

@@ -16,8 +16,8 @@ from booking.extensions import db
 from booking.models import OutgoingMail, Reminder, utcnow
 from booking.notify import dispatch_due
 from booking.notify.mailer import MailConfigError, OutboxTransport, SmtpTransport, transport_from_url
-from tests.smtp_server import book, fast_passwords, hour_from_now, mail_app, move, smtp_server  # noqa: F401 (fixtures)
 
+from support.smtp import hour_from_now, move
 
 EN_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 ZH_DAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
@@ -60,7 +60,7 @@ def test_confirmation_has_local_time_link_and_invitation(mail_app, smtp_server, 
     text = mail.text()
     assert text.startswith("Hello Ada,")
     assert f"{local_label(start, start + timedelta(minutes=90), 'Europe/Berlin')} (Europe/Berlin)" in text
-    assert f"https://onestop.example.org/bookings" in text and f"reservation-{reservation.id}" in text
+    assert "https://onestop.example.org/bookings" in text and f"reservation-{reservation.id}" in text
     assert "Berlin Lab" in mail.html()
 
     cal = calendar_of(mail)

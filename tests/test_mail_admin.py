@@ -8,7 +8,8 @@ from sqlalchemy import select, update
 from booking.extensions import db
 from booking.models import OutgoingMail, Reminder, utcnow
 from booking.notify import dispatch_due
-from tests.smtp_server import book, fast_passwords, hour_from_now, mail_app, smtp_server  # noqa: F401 (fixtures)
+
+from support.smtp import hour_from_now
 
 
 def test_outbox_lists_messages_newest_first_and_shows_one_escaped(app, client, auth, book, make_user, tmp_path):

@@ -16,7 +16,6 @@ from booking.extensions import db
 from booking.models import OutgoingMail
 from booking.notify import dispatch_due
 from booking.notify.mailer import OutboxTransport, outbox_filename
-from tests.smtp_server import book, fast_passwords  # noqa: F401 (fixtures)
 
 ENGINE = ROOT / "booking" / "engine"
 

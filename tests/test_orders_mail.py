@@ -4,7 +4,6 @@ from __future__ import annotations
 import base64
 
 from booking.notify import dispatch_due
-from tests.smtp_server import fast_passwords, mail_app, smtp_server  # noqa: F401 (fixtures)
 
 PDF = b"%PDF-1.4\n% OneStop report\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 

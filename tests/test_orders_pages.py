@@ -8,12 +8,13 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from support import AuthActions, csrf_token
 from sqlalchemy import select
-from test_orders import PDF, PNG, events_of, mails, uploads, world  # noqa: F401  (world: a fixture)
 
 from booking.extensions import db
 from booking.models import Order
+
+from support import AuthActions, csrf_token
+from support.orders import PDF, PNG, at_status, events_of, mails, place, uploads
 
 
 @pytest.fixture(autouse=True)
@@ -122,7 +123,6 @@ def test_the_whole_order_through_the_pages(app, world):
 
 
 def test_report_download_rights(app, world, make_user, make_org):
-    from test_orders import at_status
 
     order = at_status(world, "testing")
     staff = login(app, world.staff.email)
@@ -222,7 +222,6 @@ def test_form_without_csrf_is_refused(app, world):
 
 
 def test_user_input_is_escaped(app, world):
-    from test_orders import place
 
     order = place(world, sample_description='<img src=x onerror="alert(1)">', notes="<b>bold</b>")
     for email in (world.user.email, world.staff.email):
@@ -231,7 +230,6 @@ def test_user_input_is_escaped(app, world):
 
 
 def test_pages_refuse_other_platforms_and_illegal_steps(app, world, make_user):
-    from test_orders import at_status, place
 
     order = place(world)
     other = login(app, world.other_staff.email)
@@ -264,7 +262,6 @@ def test_pages_refuse_other_platforms_and_illegal_steps(app, world, make_user):
 
 
 def test_lists_filter_by_status(app, world):
-    from test_orders import at_status
 
     quoted, testing = at_status(world, "quoted"), at_status(world, "testing")
     user = login(app, world.user.email)
@@ -280,7 +277,6 @@ def test_lists_filter_by_status(app, world):
 
 
 def test_switching_language_after_a_refused_form_lands_on_the_page(app, world):
-    from test_orders import place
 
     user = login(app, world.user.email)
     response = user.get(f"/resources/{world.service.id}/order?lang=zh")

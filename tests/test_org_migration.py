@@ -12,7 +12,8 @@ import sqlalchemy as sa
 
 from booking import create_app
 from booking.extensions import db
-from conftest import pg_scratch_schema
+
+from support import pg_scratch_schema
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -4,7 +4,7 @@ beside the legitimate path that must keep working."""
 from __future__ import annotations
 
 import email
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,11 +21,18 @@ from booking.extensions import db
 from booking.models import JoinRequest, Organisation, OutgoingMail, User, VoucherEntry
 from booking.orders.files import Upload
 from booking.orders.service import (
-    accept_order, can_download, issue_report, parse_draft, place_order, quote_order, receive_samples, start_testing,
+    accept_order,
+    can_download,
+    issue_report,
+    parse_draft,
+    place_order,
+    quote_order,
+    receive_samples,
+    start_testing,
 )
 from booking.organisations import service
-from conftest import valid_uscc
-from support import csrf_token
+
+from support import csrf_token, valid_uscc
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -181,7 +188,7 @@ def test_leaving_ends_access_at_once_and_paid_bookings_stay(client, auth, world)
 
 
 def test_statement_the_manager_sees_everyone_a_member_only_themself(client, auth, world):
-    start = (datetime.now(timezone.utc) + timedelta(days=1)).astimezone(SHANGHAI).replace(
+    start = (datetime.now(UTC) + timedelta(days=1)).astimezone(SHANGHAI).replace(
         hour=10, minute=0, second=0, microsecond=0)
     month = f"month={start:%Y-%m}"  # the statement of the month the bookings fall in, whatever today is
     create_reservation(world.member, world.resource, start, start + timedelta(hours=1))

@@ -1,7 +1,7 @@
 """Prices: internal, external and startup rates; the estimate when booking, the actual fee at the end."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -16,10 +16,11 @@ from booking.errors import Forbidden, InvalidInput
 from booking.extensions import db
 from booking.models import Reservation
 from booking.organisations.service import put_in
+
 from support import csrf_token
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-NOW = datetime(2027, 3, 1, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2027, 3, 1, 0, 0, tzinfo=UTC)
 
 
 def sh(*args: int) -> datetime:

@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 import sqlalchemy as sa
 from sqlalchemy import select, update
 
@@ -13,7 +12,8 @@ from booking.extensions import db
 from booking.models import OutgoingMail, Reminder, utcnow
 from booking.notify import dispatch_due, sweep_stuck
 from booking.notify.dispatch import claim
-from tests.smtp_server import book, fast_passwords, hour_from_now, mail_app, move, smtp_server  # noqa: F401 (fixtures)
+
+from support.smtp import hour_from_now, move
 
 
 def reminders() -> list[Reminder]:

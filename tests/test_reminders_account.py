@@ -8,7 +8,8 @@ from sqlalchemy import select
 from booking.extensions import db
 from booking.models import Reminder, User
 from tests.support import csrf_token
-from tests.smtp_server import book, fast_passwords, hour_from_now  # noqa: F401 (fixtures)
+
+from support.smtp import hour_from_now
 
 
 def reminder_plan() -> list[tuple[int, str]]:

@@ -23,7 +23,8 @@ from booking import ROOT
 from booking.engine import cancel_reservation
 from booking.extensions import db
 from booking.models import Reminder, Reservation, utcnow
-from tests.smtp_server import SmtpSink, book, fast_passwords, mail_app, move, smtp_server  # noqa: F401 (fixtures)
+
+from support.smtp import SmtpSink, move
 
 pytestmark = pytest.mark.slow
 READY = "scheduler running"

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from booking import ROOT
-from tests.smtp_server import free_port
+
+from support.smtp import free_port
 
 STARTED = "scheduler started in-process"
 pytestmark = pytest.mark.slow

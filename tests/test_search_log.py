@@ -3,8 +3,7 @@ signed links, and staff and administrators read zero-result and unclicked querie
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -89,7 +88,7 @@ def test_a_click_goes_through_a_signed_link_to_the_resource(client, catalogue):
 
 def test_an_old_search_takes_no_more_clicks(client, catalogue):
     nj, sz, sem, xrd = catalogue
-    long_ago = datetime.now(timezone.utc) - timedelta(days=3)
+    long_ago = datetime.now(UTC) - timedelta(days=3)
     log_id = log_search(SearchParams(q="SEM"), 1, ["NJ"], source="web", lang="zh", user_id=None, now=long_ago)
     response = client.get(f"/search/go/{log_id}/{sem.id}?t={click_token(log_id, sem.id)}")
     assert response.status_code == 303

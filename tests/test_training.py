@@ -3,27 +3,33 @@ from __future__ import annotations
 
 import email
 import email.policy
-
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from flask_babel import force_locale
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from booking.engine import create_reservation
 from booking.engine.qualifications import (
-    NotQualified, approve_request, check_qualified, decline_request, grant_qualification, request_training,
-    revoke_qualification, training_queue,
+    NotQualified,
+    approve_request,
+    check_qualified,
+    decline_request,
+    grant_qualification,
+    request_training,
+    revoke_qualification,
+    training_queue,
 )
 from booking.errors import Forbidden, InvalidInput
 from booking.extensions import db
 from booking.models import OutgoingMail, Qualification, TrainingRequest
 from booking.notify.outbox import render_pending
+
 from support import csrf_token
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-NOW = datetime(2027, 3, 1, 0, 0, tzinfo=timezone.utc)  # Monday 08:00 in Shanghai
+NOW = datetime(2027, 3, 1, 0, 0, tzinfo=UTC)  # Monday 08:00 in Shanghai
 
 
 def sh(*args: int) -> datetime:
@@ -71,7 +77,7 @@ def test_allowed_with_qualification_and_refused_after_expiry(lab):
         book(user, resource, sh(2027, 3, 11, 9), sh(2027, 3, 11, 10))
     db.session.rollback()
     assert "valid until 2027-03-10" in refused.value.message
-    later = datetime(2027, 3, 12, tzinfo=timezone.utc)
+    later = datetime(2027, 3, 12, tzinfo=UTC)
     with pytest.raises(NotQualified):
         book(user, resource, sh(2027, 3, 15, 9), sh(2027, 3, 15, 10), now=later)
     db.session.rollback()

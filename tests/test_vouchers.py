@@ -3,13 +3,13 @@ refunded on cancellation, settled at completion; never negative, and the ledger 
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from flask_babel import force_locale
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from booking.engine import cancel_reservation, create_reservation
 from booking.engine.attendance import check_in, check_out
@@ -18,10 +18,11 @@ from booking.engine.vouchers import VoucherShort, account_for, balance_of, issue
 from booking.errors import Forbidden
 from booking.extensions import db
 from booking.models import Reservation, Resource, User, VoucherEntry
+
 from support import csrf_token
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-NOW = datetime(2027, 3, 1, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2027, 3, 1, 0, 0, tzinfo=UTC)
 THREADS = 20
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import email
 import email.policy
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from flask_babel import force_locale
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from booking.engine import SlotTaken, cancel_reservation, create_reservation, reject_reservation
 from booking.engine.waitlist import join_waitlist, leave_waitlist, my_entries
@@ -17,11 +17,11 @@ from booking.errors import InvalidInput
 from booking.extensions import db
 from booking.models import OutgoingMail, WaitlistEntry
 from booking.notify.outbox import render_pending
+
 from support import csrf_token
-from tests.smtp_server import fast_passwords, mail_app, smtp_server  # noqa: F401 (fixtures)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-NOW = datetime(2027, 3, 1, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2027, 3, 1, 0, 0, tzinfo=UTC)
 
 
 def sh(*args: int) -> datetime:
@@ -134,11 +134,11 @@ def test_the_waiting_receive_their_mails_in_joining_order(mail_app, smtp_server,
 
     resource = make_resource(opening_hours=None)
     holder = make_user(email="holder@example.com")
-    start = (datetime.now(timezone.utc) + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
+    start = (datetime.now(UTC) + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
     reservation = create_reservation(holder, resource, start, start + timedelta(hours=2))
     waiting = [make_user(email=f"w{i}@example.com", language="en") for i in range(4)]
     for i, user in enumerate(reversed(waiting)):  # w3 joins first, w0 last
-        join_waitlist(user, resource, start, start + timedelta(hours=1), now=datetime.now(timezone.utc) + timedelta(
+        join_waitlist(user, resource, start, start + timedelta(hours=1), now=datetime.now(UTC) + timedelta(
             seconds=i))
     db.session.commit()
     cancel_reservation(holder, reservation)

@@ -4,7 +4,8 @@
 envelope; tests read what it received, as a mail client would. It can be stopped and started
 again on the same port (an SMTP outage). `mail_app` points the app's mail at it.
 
-Test modules import the fixtures they use: `from tests.smtp_server import book, mail_app, ...`.
+Its fixtures are registered for every test by `tests/conftest.py` (`pytest_plugins`); test modules
+import only its plain helpers (`SmtpSink`, `hour_from_now`, `move`, `free_port`).
 """
 from __future__ import annotations
 
