@@ -30,7 +30,7 @@ run: install
 # Two workers (xdist): each gets its own SQLite files and PostgreSQL schema, so they never meet.
 PYTEST_WORKERS ?= auto
 
-test: install
+test: lint
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # The inner loop: SQLite only, no browser, no processes started (a minute or two).

@@ -24,7 +24,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -84,7 +84,7 @@ def seed(n_resources: int, n_reservations: int, rnd: random.Random) -> dict[str,
     from booking.extensions import db
     from booking.models import Platform, Reservation, Resource
 
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     platforms = [{"code": f"B{i:02d}", "name_zh": f"平台{i}", "name_en": f"Platform {i}", "timezone": "Asia/Shanghai",
                   "kind": "university_lab", "booking_rules": {}, "approval_expiry_hours": 48, "created_at": now,
                   "city_zh": "南京", "city_en": "Nanjing", "address": "", "email": ""} for i in range(18)]
@@ -95,7 +95,6 @@ def seed(n_resources: int, n_reservations: int, rnd: random.Random) -> dict[str,
 
     t0 = time.perf_counter()
     rows = []
-    bookable: list[tuple[int, int]] = []  # (row number, hours shape)
     for i in range(n_resources):
         shape = rnd.randrange(len(HOURS))
         is_bookable = i < 3 or rnd.random() < 0.7
@@ -146,7 +145,7 @@ def seed(n_resources: int, n_reservations: int, rnd: random.Random) -> dict[str,
 
 def _reservation(rid: int, user_id: int, today: Any, day: int, hour: int, length: int, now: datetime) -> dict[str, Any]:
     d = today + timedelta(days=day)
-    start = datetime(d.year, d.month, d.day, hour, tzinfo=SHANGHAI).astimezone(timezone.utc)
+    start = datetime(d.year, d.month, d.day, hour, tzinfo=SHANGHAI).astimezone(UTC)
     end = start + timedelta(hours=length)
     return {"resource_id": rid, "user_id": user_id, "start": start, "end": end, "block_start": start,
             "block_end": end, "status": "confirmed", "purpose": "", "decision_reason": "", "created_at": now,
@@ -183,7 +182,7 @@ def main() -> None:
 
             results: list[tuple[str, list[float], str]] = []
             resource = db.session.get(Resource, data["availability_resource"])
-            now = datetime.now(timezone.utc)
+            now = datetime.now(UTC)
             find_free_slots(resource, now, now + timedelta(days=31))  # warm-up
             slots = find_free_slots(resource, now, now + timedelta(days=31))
             results.append(("availability, 1 resource, 31 days (engine)",

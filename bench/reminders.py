@@ -25,7 +25,7 @@ import tempfile
 import threading
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
@@ -118,7 +118,7 @@ def seed(app, count: int, first_due: datetime, window: float, offset: timedelta)
             if i % 200 == 199:
                 db.session.flush()
         db.session.flush()
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         for reservation in db.session.scalars(sa.select(Reservation)):
             schedule_reminders(reservation, now)
         db.session.commit()
@@ -158,11 +158,11 @@ def main() -> int:
             app.config["ONESTOP_REMINDER_OFFSETS"] = [offset]
             t0 = time.time()
             # provisional: seeding takes a few seconds; due times are fixed now, checked below
-            first_due = datetime.now(timezone.utc) + timedelta(seconds=args.lead + 15)
+            first_due = datetime.now(UTC) + timedelta(seconds=args.lead + 15)
             seed(app, args.count, first_due, args.window, offset)
             print(f"setup: {args.count} reminders written in {time.time() - t0:.1f} s "
                   f"({'PostgreSQL' if args.database_url else 'SQLite'})")
-            if datetime.now(timezone.utc) > first_due - timedelta(seconds=5):
+            if datetime.now(UTC) > first_due - timedelta(seconds=5):
                 print("warning: setup ran late; the first reminders may be due before the scheduler is up")
 
             controller.start()
@@ -173,7 +173,7 @@ def main() -> int:
                                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
             last_due = first_due + timedelta(seconds=args.window * (args.count - 1) / args.count)
             print(f"due from {first_due:%H:%M:%S} to {last_due:%H:%M:%S} UTC; "
-                  f"{args.schedulers} scheduler process(es) started at {datetime.now(timezone.utc):%H:%M:%S}")
+                  f"{args.schedulers} scheduler process(es) started at {datetime.now(UTC):%H:%M:%S}")
             deadline = time.time() + args.timeout
             while time.time() < deadline:
                 with sink.lock:
@@ -189,8 +189,8 @@ def main() -> int:
             engine = sa.create_engine(url)
             with engine.connect() as conn:
                 for rid, due in conn.execute(sa.text("SELECT id, due_at FROM reminder")):
-                    due_by_id[rid] = due.replace(tzinfo=timezone.utc) if isinstance(due, datetime) else \
-                        datetime.fromisoformat(str(due)).replace(tzinfo=timezone.utc)
+                    due_by_id[rid] = due.replace(tzinfo=UTC) if isinstance(due, datetime) else \
+                        datetime.fromisoformat(str(due)).replace(tzinfo=UTC)
                 statuses = dict(conn.execute(sa.text("SELECT status, count(*) FROM reminder GROUP BY status")).all())
             engine.dispose()
 

@@ -26,8 +26,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from .analysis import find_standards, is_cjk, normalize, query_words, std_terms
 
@@ -117,7 +118,7 @@ def doc_aliases(doc: dict) -> DocAliases:
     """The keys, names, makers and pairs a feed record states."""
     out = DocAliases()
     kind = doc.get("kind")
-    attrs = doc.get("attributes") if isinstance(doc.get("attributes"), dict) else {}
+    attrs: dict[str, Any] = doc["attributes"] if isinstance(doc.get("attributes"), dict) else {}
     maker = str(attrs.get("manufacturer") or "").strip()
     maker_zh = str(attrs.get("manufacturer_zh") or "").strip()
     model = str(attrs.get("model") or "").strip()
@@ -162,9 +163,9 @@ def doc_aliases(doc: dict) -> DocAliases:
                 if n and len(n) <= 20:
                     names.append(n)
         # "恒冷箱切片机，品牌赛默飞世尔，型号HM525 NX"
-        m = re.match(r"([^，,。（(]{2,20})[，,]\s*(?:品牌|型号)", description)
-        if m:
-            n = clean_name(m.group(1), known)
+        lead = re.match(r"([^，,。（(]{2,20})[，,]\s*(?:品牌|型号)", description)
+        if lead:
+            n = clean_name(lead.group(1), known)
             if n:
                 names.append(n)
     # standards the record follows or is: found by number, they lead to its names

@@ -24,10 +24,10 @@ import os
 import re
 import threading
 import unicodedata
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator
 
 from whoosh.analysis import Token, Tokenizer
 
@@ -141,6 +141,9 @@ class Segmenter:
     other is reported as needing a rebuild rather than silently matching less.
     """
 
+    cut: Callable[[str], list[str]]
+    has_word: Callable[[str], bool]
+
     def __init__(self, backend: str | None = None):
         backend = backend or os.environ.get("ONESTOP_SEGMENTER", "auto")
         self.name = "jieba"
@@ -158,7 +161,7 @@ class Segmenter:
             self._rj = rjieba.Jieba()
             self.cut = lambda text: self._rj.cut(text, hmm=False)
             self.has_word = self._rj.has_word
-            suggest = self._rj.suggest_freq
+            suggest: Callable[[str], int] = self._rj.suggest_freq
             add = lambda w, f: self._rj.add_word(w, f, None)  # noqa: E731
         else:
             import jieba
@@ -452,8 +455,7 @@ def _code_index(run: str) -> tuple[str, ...]:
         for g in groups if len(groups) > 1 else [part]:
             if "." in g:
                 out.extend(x for x in g.split(".") if len(x) > 1)
-    seen: set[str] = set()
-    return tuple(t for t in out if t and not (t in seen or seen.add(t)))
+    return tuple(dict.fromkeys(t for t in out if t))
 
 
 #: The same number under another organisation (EN 61000-4-2 for IEC 61000-4-2).
@@ -538,7 +540,8 @@ def query_words(text: str) -> list[QueryWord]:
     rest = text
     for start, end, cls, number in find_standards(text):
         terms = std_terms(cls, number)
-        alts = [((t,), 1.0 if i == 0 else STD_OTHER_CLASS_WEIGHT) for i, t in enumerate(terms)]
+        alts: list[Alternative] = [((t,), 1.0 if i == 0 else STD_OTHER_CLASS_WEIGHT)
+                                   for i, t in enumerate(terms)]
         # the characters as typed, in case the catalogue writes the number in a way not
         # recognised as a standard
         raw: list[str] = []
@@ -559,10 +562,10 @@ def query_words(text: str) -> list[QueryWord]:
                 if w not in CHINESE_STOP:
                     out.append(QueryWord("cjk", w, (((w,), 1.0),), m.start() + s, m.start() + e))
         else:
-            alts = _code_query(m.group())
-            if alts:
+            code_alts = _code_query(m.group())
+            if code_alts:
                 kind = "word" if m.group().isalpha() else "code"
-                out.append(QueryWord(kind, m.group(), alts, m.start(), m.end()))
+                out.append(QueryWord(kind, m.group(), code_alts, m.start(), m.end()))
     out.sort(key=lambda w: w.start)
     return out
 

@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import homophones
 from .aliases import vote
@@ -233,8 +234,9 @@ def _alias_units(slots: list[Slot], snap: _Snapshot, plan: Plan) -> list[Unit]:
                     holding = snap.match_count(tokens)
                     if holding and len(docs) / holding < ALIAS_MIN_SHARE:
                         continue
+                names_of: Callable[[int], Sequence[str]]
                 if rel == "p":
-                    def names_of(d: int, key: str = key) -> list[str]:
+                    def names_of(d: int, key: str = key) -> Sequence[str]:
                         return [b if a == key else a for a, b in snap.doc_pairs(d)
                                 if key in (a, b)]
                 elif rel == "m":
@@ -381,7 +383,7 @@ def plan_query(raw: str, snap: _Snapshot | None = None) -> Plan:
     content = [i for i, s in enumerate(slots) if not _is_filler(s) and not city_of(s.key)]
     keys = [slots[i].key for i in content]
     covered: set[int] = set()
-    matches = []
+    matches: list[tuple[int, int, list[Any]]] = []
     for ci, cj, alts in table.match(keys):
         i, j = content[ci], content[cj - 1] + 1
         if j - i != cj - ci:  # a filler or city sits inside the run: match only its start
@@ -411,10 +413,10 @@ def plan_query(raw: str, snap: _Snapshot | None = None) -> Plan:
         else:
             alternatives = [(tuple(t for s in span for t in s.tokens), 1.0)]
         if not intent_only:  # 检测 = 测试 = test ...: the kind preference does that job
-            typed = alternatives[0][0]
+            typed_tokens = alternatives[0][0]
             for alt in alts:
                 toks = alt.tokens
-                if toks and toks != typed:
+                if toks and toks != typed_tokens:
                     alternatives.append((toks, SYNONYM_WEIGHT))
                     plan.highlight.extend(s.surface for s in alt.slots)
         role = "intent" if intent_only else ("std" if span[0].kind == "std" and len(span) == 1

@@ -9,7 +9,7 @@ import hashlib
 import json
 import math
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -230,7 +230,7 @@ def _updated_at(value: Any) -> datetime | None:
         raise BadRecord(f"bad updated_at {_short(value)}: not an ISO 8601 date and time") from None
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise BadRecord(f"bad updated_at {_short(value)}: needs a UTC offset, e.g. +08:00")
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)
 
 
 def _external_id(record: dict[str, Any]) -> str:

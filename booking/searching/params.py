@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
@@ -144,7 +144,7 @@ def check_window(start: datetime, end: datetime, now: datetime | None = None) ->
         raise BadSearchParameters(_("%(start)s is in the past: choose a day and time from now on.",
                                     start=when(start)), field="available_from")
     try:  # (comparisons never overflow; arithmetic near the year 9999 does)
-        start.astimezone(timezone.utc), end.astimezone(timezone.utc), end + MAX_WINDOW
+        start.astimezone(UTC), end.astimezone(UTC), end + MAX_WINDOW
     except OverflowError:
         raise BadSearchParameters(_("%(end)s is too far ahead.", end=when(end)), field="available_to") from None
     if end - start > MAX_WINDOW:

@@ -129,8 +129,8 @@ def log_search(params: SearchParams, total: int, shown_platforms: Iterable[str] 
             "user_id": user_id, "clicks": 0,
         }
         with _brief_connection() as conn:
-            result = conn.execute(insert(SearchLog).values(**values))
-            return int(result.inserted_primary_key[0])
+            inserted = conn.execute(insert(SearchLog).values(**values)).inserted_primary_key
+            return int(inserted[0]) if inserted else None
     except Exception:  # the log must never cost a search its answer
         log.warning("search not logged", exc_info=True)
         return None
