@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 import sqlalchemy as sa  # noqa: E402
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-HOURS = [  # the shapes the feeds carry, as in data/README.md
+HOURS = [  # the shapes the feeds carry, as in docs/feed-format.md
     {d: [["08:30", "12:00"], ["13:30", "17:30"]] for d in ("mon", "tue", "wed", "thu", "fri")},
     {d: [["09:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat")},
     {d: [["08:00", "22:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},

@@ -15,7 +15,7 @@ Query sets (``DATA/relevance``): ``dev`` (dev.jsonl, catalogue vocabulary) and `
 team's own phrasings for types the public sets do not ask about).  Each is reported on its odd-id half, its
 even-id half and in full: tune on one half, read the other (issue 10's protocol).
 
-Metrics (data/README.md): nDCG@10, recall@10 (capped), MRR@10 (binary gains), recall@100
+Metrics (docs/relevance.md): nDCG@10, recall@10 (capped), MRR@10 (binary gains), recall@100
 (uncapped) and the share of queries that return nothing, macro-averaged, with a breakdown by
 ``note`` (class) and ``lang``; then every query on which OneStop is worse than plain Whoosh by
 more than 0.1 nDCG@10, and the goals of issue 10.

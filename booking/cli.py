@@ -1,4 +1,4 @@
-"""The `onestop` command line (CONTRACT.md §3): 0 success, 1 user error, 2 usage error."""
+"""The `onestop` command line (docs/contract.md §3): 0 success, 1 user error, 2 usage error."""
 from __future__ import annotations
 
 import sys

@@ -1,4 +1,4 @@
-"""Settings from the environment, each with an embedded default (CONTRACT.md §2)."""
+"""Settings from the environment, each with an embedded default (docs/contract.md §2)."""
 from __future__ import annotations
 
 import os

@@ -1,4 +1,4 @@
-"""The reservations API (CONTRACT §5), the iCalendar feeds and the OpenAPI description."""
+"""The reservations API (docs/contract.md §5), the iCalendar feeds and the OpenAPI description."""
 from __future__ import annotations
 
 import json

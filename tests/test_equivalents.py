@@ -81,7 +81,7 @@ def labs(make_platform, make_resource, make_user, make_org):
             "alice": alice, "bob": bob}
 
 
-# ---------------------------------------------------------------- the API (CONTRACT §5)
+# ---------------------------------------------------------------- the API (docs/contract.md §5)
 
 
 def test_a_taken_slot_answers_409_with_equivalents_free_at_other_platforms(client, auth, labs):

@@ -1,4 +1,4 @@
-"""`onestop import`, `onestop import-platforms` and `onestop demo` (CONTRACT.md §3)."""
+"""`onestop import`, `onestop import-platforms` and `onestop demo` (docs/contract.md §3)."""
 from __future__ import annotations
 
 import sys

@@ -1,4 +1,4 @@
-"""The feed format (CONTRACT.md §4): check one record and turn it into plain column values.
+"""The feed format (docs/contract.md §4): check one record and turn it into plain column values.
 
 Everything here is pure: no database, no Flask. A bad record raises `BadRecord` with a reason
 fit to print after a line number ("unknown kind 'robot'").

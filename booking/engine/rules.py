@@ -1,4 +1,4 @@
-"""Booking rules (CONTRACT §4): the resource's, else its platform's, else the defaults."""
+"""Booking rules (docs/contract.md §4): the resource's, else its platform's, else the defaults."""
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace

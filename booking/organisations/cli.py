@@ -1,4 +1,4 @@
-"""`onestop orgs create | add-member | list` and `onestop vouchers issue` (CONTRACT.md §3)."""
+"""`onestop orgs create | add-member | list` and `onestop vouchers issue` (docs/contract.md §3)."""
 from __future__ import annotations
 
 from collections.abc import Callable

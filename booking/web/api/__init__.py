@@ -1,4 +1,4 @@
-"""The JSON API, /api/v1 (CONTRACT §5): one flask-smorest blueprint whose marshmallow schemas
+"""The JSON API, /api/v1 (docs/contract.md §5): one flask-smorest blueprint whose marshmallow schemas
 validate requests, shape answers and make /api/v1/openapi.json.
 
     blueprint.py     the blueprint, the caller (bearer token or session), the error envelope

@@ -1,4 +1,4 @@
-"""Lists in the API: the body stays a JSON list (CONTRACT §5); `page` and `per_page` pick a page and
+"""Lists in the API: the body stays a JSON list (docs/contract.md §5); `page` and `per_page` pick a page and
 the `X-Total-Count` header says how many there are in all."""
 from __future__ import annotations
 

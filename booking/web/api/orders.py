@@ -1,4 +1,4 @@
-"""Testing-service orders in the API (CONTRACT §5).
+"""Testing-service orders in the API (docs/contract.md §5).
 
     POST /api/v1/orders                      place an order (201; 422 bad fields; 409 not orderable)
     GET  /api/v1/orders?status=…             a user's own orders; staff: their platform's

@@ -1,4 +1,4 @@
-"""Reservations in the API (CONTRACT §5): book, list, read, cancel, approve, reject, check in and
+"""Reservations in the API (docs/contract.md §5): book, list, read, cancel, approve, reject, check in and
 out, and wait for a taken time. Views translate JSON to engine calls and back; the engine raises
 domain errors, which the blueprint turns into the error envelope."""
 from __future__ import annotations
@@ -141,7 +141,7 @@ def create_reservation_api(body: dict[str, Any]) -> Any:
         reservation = create_reservation(user, resource, start, end, purpose,
                                          use_voucher=body.get("use_voucher", False))
     except DomainError as exc:
-        if exc.status in (409, 422):  # CONTRACT §5: the same type at other platforms, free then
+        if exc.status in (409, 422):  # docs/contract.md §5: the same type at other platforms, free then
             exc.details["elsewhere"] = elsewhere_json_list(user, resource, start, end, exc)
         raise
     db.session.flush()
@@ -178,7 +178,7 @@ def list_reservations_api(page: int, per_page: int | None = None, mine: str = ""
     query = visible_reservations(user, mine=mine in ("1", "true"), resource_id=resource_id, start=start, end=end,
                                  statuses=(status,) if status else None)
     rows, headers = page_of_query(query, page, per_page, MAX_LIST)
-    return [reservation_json(r, user) for r in rows], headers  # CONTRACT §5: a list
+    return [reservation_json(r, user) for r in rows], headers  # docs/contract.md §5: a list
 
 
 @bp.get("/reservations/<int:reservation_id>")

@@ -169,7 +169,7 @@ class PriceSchema(ma.Schema):
 
 
 class ResourceSchema(ma.Schema):
-    """A resource in the feed format (data/README.md), plus its id, page and platform's zone."""
+    """A resource in the feed format (docs/feed-format.md), plus its id, page and platform's zone."""
 
     id = fields.Integer(required=True)
     platform = fields.String(required=True)
