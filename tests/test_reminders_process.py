@@ -128,6 +128,9 @@ def test_killed_scheduler_restarted_sends_each_reminder_once(smtp_server, start_
     new_start = moved.start + timedelta(seconds=2)
     move(moved, new_start)                     # its reminder now due in 5 s
     first.wait_ready()
+    # the five booking mails go out first (3 confirmations, a cancellation, a change): killed in
+    # the middle of sending one, a scheduler leaves it for the stuck-row sweep minutes later
+    smtp_server.wait_for(5, timeout=30, where=lambda m: not m.subject.startswith("Reminder"))
     first.kill()                               # after the bookings, before any reminder is due
     second = start_scheduler()
     second.wait_ready()
