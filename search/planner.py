@@ -58,6 +58,8 @@ SYNONYM_WEIGHT = 0.7
 CORRECTION_WEIGHT = 0.9
 #: A piece of a Chinese compound (测定 of 含量测定), or of a word no record contains (阻燃 of 阻燃剂).
 SUBWORD_WEIGHT = 0.6
+#: A part held by more than this share of the records says little and costs the most: left out.
+PART_MAX_SHARE = 0.05
 #: Intent words ("检测", "patent") as text: they add a little; their real job is the kind.
 INTENT_WEIGHT = 0.3
 #: A single Chinese character cut out of a phrase (新, 出, 上): often a fragment, not a word.
@@ -183,7 +185,9 @@ def _part_alternatives(s: Slot, snap: _Snapshot | None) -> list[tuple[tuple[str,
         return []
     if len(s.key) == 3 and snap.doc_frequency("body", s.key):
         return []
-    return [((part,), SUBWORD_WEIGHT) for part in _indexed_parts(s.key, snap)]
+    common = snap.live_count * PART_MAX_SHARE
+    return [((part,), SUBWORD_WEIGHT) for part in _indexed_parts(s.key, snap)
+            if snap.doc_frequency("body", part) <= common]
 
 
 def _is_word(surface: str) -> bool:
