@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale
+from sqlalchemy import select
 
 from booking.engine import create_reservation
 from booking.engine.attendance import (
@@ -77,6 +78,19 @@ def test_not_checked_in_by_the_end_of_grace_becomes_a_no_show(lab):
     db.session.commit()
     db.session.expire_all()
     assert (absent.status, present.status) == ("no_show", "completed")
+
+
+def test_a_platform_without_check_in_completes_its_bookings_and_counts_no_no_shows(lab):
+    platform, resource, user, _staff = lab
+    platform.tracks_check_in = False
+    db.session.commit()
+    booking = book(user, resource, sh(2027, 3, 2, 9))
+    assert settle_attendance(now=sh(2027, 3, 2, 9, 31)) == {"no_show": 0, "completed": 0}  # under way
+    assert settle_attendance(now=sh(2027, 3, 2, 10)) == {"no_show": 0, "completed": 1}
+    db.session.commit()
+    db.session.expire_all()
+    assert booking.status == "completed"
+    assert not db.session.scalars(select(BookingRestriction)).all()
 
 
 def test_too_many_no_shows_restrict_booking_with_the_reason_and_date(lab, client, auth):

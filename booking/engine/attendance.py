@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select, true, update
 
 from ..errors import Forbidden
 from ..extensions import db
@@ -100,24 +100,29 @@ def check_out(user: User, reservation: Reservation, *, now: datetime | None = No
 
 def settle_attendance(now: datetime | None = None) -> dict[str, int]:
     """No-show for confirmed bookings not checked in by the end of the check-in window; completed
-    for those checked in whose end has passed (bookings that ended within SETTLE_HORIZON). Each row is claimed with a conditional UPDATE, so a
-    check-in or a staff decision at the same moment wins cleanly."""
+    for those checked in whose end has passed (bookings that ended within SETTLE_HORIZON). On a
+    platform that does not check users in (`tracks_check_in` off) a booking whose end has passed is
+    completed, never a no-show. Each row is claimed with a conditional UPDATE, so a check-in or a
+    staff decision at the same moment wins cleanly."""
     now = now or utcnow()
     done = {"no_show": 0, "completed": 0}
     rows = db.session.execute(
         select(Reservation.id, Reservation.start, Reservation.end, Reservation.checked_in_at,
-               Platform.checkin_after_minutes)
+               Platform.checkin_after_minutes, Platform.tracks_check_in)
         .join(Resource, Resource.id == Reservation.resource_id).join(Platform, Platform.id == Resource.platform_id)
         .where(Reservation.status == "confirmed", Reservation.start < now, Reservation.end > now - SETTLE_HORIZON)
     ).all()
-    for rid, start, end, checked_in_at, after in rows:
-        if checked_in_at is None and start + timedelta(minutes=after or 0) < now:
-            outcome = "no_show"
+    for rid, start, end, checked_in_at, after, tracks in rows:
+        if not tracks:
+            if end > now:
+                continue
+            outcome, condition = "completed", true()
+        elif checked_in_at is None and start + timedelta(minutes=after or 0) < now:
+            outcome, condition = "no_show", Reservation.checked_in_at.is_(None)
         elif checked_in_at is not None and end <= now:
-            outcome = "completed"
+            outcome, condition = "completed", Reservation.checked_in_at.isnot(None)
         else:
             continue
-        condition = Reservation.checked_in_at.is_(None) if outcome == "no_show" else Reservation.checked_in_at.isnot(None)
         claimed = db.session.execute(update(Reservation).where(
             Reservation.id == rid, Reservation.status == "confirmed", condition).values(updated_at=now)
             .execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
