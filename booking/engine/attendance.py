@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, true, update
+from sqlalchemy import ColumnElement, select, true, update
 
 from ..errors import Forbidden
 from ..extensions import db
@@ -113,6 +113,7 @@ def settle_attendance(now: datetime | None = None) -> dict[str, int]:
         .where(Reservation.status == "confirmed", Reservation.start < now, Reservation.end > now - SETTLE_HORIZON)
     ).all()
     for rid, start, end, checked_in_at, after, tracks in rows:
+        condition: ColumnElement[bool]
         if not tracks:
             if end > now:
                 continue
