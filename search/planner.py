@@ -164,17 +164,18 @@ def common_english_words() -> frozenset[str]:
     return frozenset(w for w, n in counts.items() if n >= COMMON_ENGLISH_COUNT)
 
 
-def _indexed_parts(word: str, snap: _Snapshot) -> list[str]:
-    """The longest pieces of a Chinese word that the index holds (阻燃剂 -> 阻燃), for a word
-    no record contains."""
-    found: list[str] = []
+def _indexed_parts(word: str, snap: _Snapshot) -> list[tuple[str, int]]:
+    """The longest pieces of a Chinese word that the index holds (阻燃剂 -> 阻燃), with how many
+    records hold each."""
+    found: list[tuple[str, int]] = []
     for size in range(len(word) - 1, 1, -1):
         for i in range(len(word) - size + 1):
             part = word[i:i + size]
-            if any(part in f for f in found):
+            if any(part in f for f, _n in found):
                 continue
-            if snap.doc_frequency("body", part):
-                found.append(part)
+            held = snap.doc_frequency("body", part)
+            if held:
+                found.append((part, held))
     return found
 
 
@@ -186,8 +187,7 @@ def _part_alternatives(s: Slot, snap: _Snapshot | None) -> list[tuple[tuple[str,
     if len(s.key) == 3 and snap.doc_frequency("body", s.key):
         return []
     common = snap.live_count * PART_MAX_SHARE
-    return [((part,), SUBWORD_WEIGHT) for part in _indexed_parts(s.key, snap)
-            if snap.doc_frequency("body", part) <= common]
+    return [((part,), SUBWORD_WEIGHT) for part, held in _indexed_parts(s.key, snap) if held <= common]
 
 
 def _is_word(surface: str) -> bool:
