@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, text, true
+from sqlalchemy import JSON, ForeignKey, String, Text, text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -41,6 +41,13 @@ class Platform(db.Model):
     # False for a platform that does not check users in: its confirmed past bookings count as used
     # (effective hours) in the sharing-performance figures (booking.reports).
     tracks_check_in: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # The public profile (/platforms/<code>): what a startup reads before it books.
+    introduction_zh: Mapped[str] = mapped_column(Text, default="", server_default="")
+    introduction_en: Mapped[str] = mapped_column(Text, default="", server_default="")
+    accreditation: Mapped[str] = mapped_column(String(300), default="", server_default="")  # CMA, CNAS, …
+    contact_name: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    phone: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    website: Mapped[str] = mapped_column(String(300), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     owner: Mapped[Organisation | None] = relationship()
