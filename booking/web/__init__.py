@@ -36,13 +36,16 @@ def register_web(app: Flask) -> None:
         home,
         orders,
         organisations,
+        platforms,
+        ratings,
         resources,
         staff,
         statements,
     )
     from .api import register_api
 
-    for module in (home, account, admin, bookings, staff, calendar, orders, resources, statements, organisations):
+    for module in (home, account, admin, bookings, staff, calendar, orders, resources, statements, organisations,
+                   platforms, ratings):
         app.register_blueprint(module.bp)
     register_api(app)
 

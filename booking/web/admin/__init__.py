@@ -5,7 +5,7 @@ Importing the package adds every route to `bp`, which booking.web registers.
 """
 from __future__ import annotations
 
-from . import demand, mail, organisations, platforms, users, vouchers  # noqa: F401  (the routes)
+from . import demand, mail, organisations, platforms, reports, users, vouchers  # noqa: F401  (the routes)
 from .blueprint import bp
 
 __all__ = ["bp"]

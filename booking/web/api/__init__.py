@@ -14,8 +14,8 @@ validate requests, shape answers and make /api/v1/openapi.json.
 """
 from __future__ import annotations
 
-from . import account, orders, reservations, resources, search
+from . import account, orders, reports, reservations, resources, search
 from .blueprint import api_user, bp
 from .openapi import register_api
 
-__all__ = ["account", "api_user", "bp", "orders", "register_api", "reservations", "resources", "search"]
+__all__ = ["account", "api_user", "bp", "orders", "register_api", "reports", "reservations", "resources", "search"]

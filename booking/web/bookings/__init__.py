@@ -5,7 +5,7 @@ Importing the package adds every route to `bp`, which booking.web registers.
 """
 from __future__ import annotations
 
-from . import mine  # noqa: F401  (the routes)
+from . import export, mine, page  # noqa: F401  (the routes)
 from .blueprint import bp
 
 __all__ = ["bp"]

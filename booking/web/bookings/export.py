@@ -1,0 +1,2 @@
+"""(routes come with this round's work)"""
+from __future__ import annotations

@@ -1,0 +1,2 @@
+"""Rating pages (routes come with the ratings work)."""
+from __future__ import annotations
