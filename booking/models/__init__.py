@@ -21,6 +21,7 @@ from .organisation import (
     Organisation,
 )
 from .platform import PLATFORM_KINDS, Platform
+from .rating import INVITATION_OUTCOMES, Rating, RatingInvitation
 from .resource import KINDS, PRICE_UNITS, IndexOutbox, Resource
 from .searchlog import SEARCH_SOURCES, SearchLog
 from .services import (
@@ -52,4 +53,5 @@ __all__ = [
     "RATE_KINDS", "RATE_UNITS", "TRAINING_REQUEST_STATUSES", "VOUCHER_ENTRY_KINDS", "WAITLIST_STATUSES",
     "BookingRestriction", "Qualification", "ResourceRate", "TrainingRequest", "VoucherAccount", "VoucherEntry",
     "WaitlistEntry", "SEARCH_SOURCES", "SearchLog",
+    "INVITATION_OUTCOMES", "Rating", "RatingInvitation",
 ]
