@@ -85,15 +85,18 @@ def check_rules(resource: Resource, start: datetime, end: datetime, now: datetim
                                conflict=span_json(window.start, window.end, tz))
 
 
-def find_conflict(resource_id: int, block_start: datetime, block_end: datetime) -> Reservation | None:
-    return db.session.scalars(
-        select(Reservation).where(
-            Reservation.resource_id == resource_id,
-            Reservation.status.in_(ACTIVE_STATUSES),
-            Reservation.block_start < block_end,
-            Reservation.block_end > block_start,
-        ).order_by(Reservation.block_start).limit(1)
-    ).first()
+def find_conflict(resource_id: int, block_start: datetime, block_end: datetime, *,
+                  exclude_id: int | None = None) -> Reservation | None:
+    """The first active booking whose block overlaps; `exclude_id` leaves out a booking being moved."""
+    query = select(Reservation).where(
+        Reservation.resource_id == resource_id,
+        Reservation.status.in_(ACTIVE_STATUSES),
+        Reservation.block_start < block_end,
+        Reservation.block_end > block_start,
+    )
+    if exclude_id is not None:
+        query = query.where(Reservation.id != exclude_id)
+    return db.session.scalars(query.order_by(Reservation.block_start).limit(1)).first()
 
 
 def slot_taken(resource: Resource, other: Reservation, start: datetime, end: datetime, now: datetime) -> SlotTaken:

@@ -19,6 +19,11 @@ class BookingRules:
     max_advance_days: int = 180
     buffer_minutes: int = 0
     cancel_notice_minutes: int = 0
+    # Quotas (booking.engine.quotas): at most `quota_hours` per user (or organisation) and period,
+    # counted over the bookings of the resource (a resource's rule) or the platform (a platform's).
+    quota_hours: float | None = None
+    quota_period: str = "month"  # week | month, local to the platform
+    quota_scope: str = "user"  # user | organisation
 
 
 DEFAULT_RULES = BookingRules()
@@ -31,6 +36,8 @@ _LIMITS = {  # sane bounds, so a typo in a feed cannot make a resource unbookabl
     "buffer_minutes": (0, 60 * 24),
     "cancel_notice_minutes": (0, 60 * 24 * 365),
 }
+_CHOICES = {"quota_period": ("week", "month"), "quota_scope": ("user", "organisation")}
+QUOTA_HOURS_MAX = 24 * 31
 # No reservation's block (booking + buffer) can be longer than this: range queries use it as a bound.
 MAX_BLOCK = timedelta(minutes=_LIMITS["max_minutes"][1] + _LIMITS["buffer_minutes"][1])
 
@@ -38,6 +45,11 @@ MAX_BLOCK = timedelta(minutes=_LIMITS["max_minutes"][1] + _LIMITS["buffer_minute
 def _valid(name: str, value: Any) -> bool:
     if name == "requires_approval":
         return isinstance(value, bool)
+    if name in _CHOICES:
+        return value in _CHOICES[name]
+    if name == "quota_hours":  # hours, halves allowed (3.5); null: no quota
+        return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)
+                                 and 0 < value <= QUOTA_HOURS_MAX)
     low, high = _LIMITS[name]
     return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 
@@ -57,6 +69,18 @@ def effective_rules(resource: Resource) -> BookingRules:
     return rules
 
 
+def _rule_error(key: str) -> str:
+    if key == "requires_approval":
+        return _("true or false")
+    if key == "quota_period":
+        return _("week or month")
+    if key == "quota_scope":
+        return _("user or organisation")
+    if key == "quota_hours":
+        return _("a number of hours above 0 and at most %(high)s, or empty for no quota", high=QUOTA_HOURS_MAX)
+    return _("a whole number from %(low)s to %(high)s", low=_LIMITS[key][0], high=_LIMITS[key][1])
+
+
 def validate_rules(data: Any) -> dict[str, Any]:
     """Check rules typed by staff; InvalidInput names each bad field."""
     if not isinstance(data, dict):
@@ -66,8 +90,7 @@ def validate_rules(data: Any) -> dict[str, Any]:
         if key not in RULE_NAMES:
             errors[key] = _("unknown rule")
         elif not _valid(key, value):
-            errors[key] = _("true or false") if key == "requires_approval" else _(
-                "a whole number from %(low)s to %(high)s", low=_LIMITS[key][0], high=_LIMITS[key][1])
+            errors[key] = _rule_error(key)
     if not errors and data.get("min_minutes", 0) > data.get("max_minutes", 10**9):
         errors["min_minutes"] = _("must not exceed max_minutes")
     if errors:

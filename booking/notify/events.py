@@ -15,11 +15,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from flask_babel import force_locale, gettext
 from sqlalchemy import event as sa_event
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..engine.references import reservation_reference
 from ..extensions import db
+from ..ical import reservation_sequence
 from ..models import BookingEvent, OutgoingMail, Reservation, utcnow
 from .messages import calendar_event, format_span, lang_of, reservation_context, reservation_links
 from .outbox import queue_mail
@@ -78,16 +80,24 @@ def _plan(event: BookingEvent, reservation: Reservation) -> list[PlannedMail]:
         return []
     if event.kind == "changed" and ("outcome" in (event.payload or {}) or not reservation.active):
         return []  # staff recorded completed / no-show: nothing to tell the booker
+    if event.kind == "changed" and (event.payload or {}).get("purpose_only"):
+        return []  # the purpose was edited: the time and the invitation stand
     kind, method = USER_MAILS[event.kind]
     return [PlannedMail(kind, method, booker)]
 
 
 def _sequence(reservation: Reservation) -> int:
     """iCalendar SEQUENCE: grows with every event of the reservation (the first invitation is 0)."""
-    count = db.session.scalar(
-        select(func.count()).select_from(BookingEvent).where(BookingEvent.reservation_id == reservation.id)
-    )
-    return max(0, int(count or 1) - 1)
+    return reservation_sequence(reservation.id)
+
+
+def _calendar_event(reservation: Reservation, lang: str) -> dict[str, Any]:
+    """The invitation's event, its description opening with the booking's reference."""
+    item = calendar_event(reservation, _sequence(reservation), lang)
+    with force_locale(lang):
+        label = f"{gettext('Booking no.')}: {reservation_reference(reservation)}"
+    item["purpose"] = f"{label}\n{item['purpose']}" if item["purpose"] else label
+    return item
 
 
 def _event_context(event: BookingEvent, reservation: Reservation, lang: str) -> dict[str, Any]:
@@ -121,7 +131,7 @@ def _queue(mail: PlannedMail, events: list[BookingEvent], now: datetime) -> Outg
     calendar = None
     if mail.method:
         calendar = {"method": mail.method,
-                    "events": [calendar_event(e.reservation, _sequence(e.reservation), lang) for e in events]}
+                    "events": [_calendar_event(e.reservation, lang) for e in events]}
     if len(events) == 1:
         message_id = f"<event-{events[0].id}-{mail.kind}-{mail.recipient.key}@onestop>"
     else:

@@ -21,6 +21,7 @@ import icalendar
 from flask import current_app, render_template
 from flask_babel import force_locale
 
+from ..engine.references import reservation_reference
 from ..ical import add_timezones
 from ..models import Reservation, utcnow
 from . import links
@@ -104,6 +105,7 @@ def reservation_context(reservation: Reservation, lang: str) -> dict[str, Any]:
     tz = platform.timezone or current_app.config.get("ONESTOP_DEFAULT_TIMEZONE", "Asia/Shanghai")
     return {
         "booking_id": reservation.id,
+        "reference": reservation_reference(reservation),
         "title": resource.display_title(lang),
         "platform_name": platform.name(lang),
         "location": resource.location or platform.address or "",
