@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import Select, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..errors import Forbidden, InvalidInput, NotFound
 from ..extensions import db
@@ -41,6 +41,7 @@ __all__ = [
 ]
 
 EXCLUSION_VIOLATION = "23P01"
+DEADLOCK_DETECTED = "40P01"
 
 
 # --- checks -----------------------------------------------------------------------------------
@@ -107,9 +108,9 @@ def create_reservation(user: User, resource: Resource, start: datetime, end: dat
         try:
             db.session.add(reservation)
             db.session.flush()  # the exclusion constraint checks the insert here
-        except IntegrityError as exc:
+        except (IntegrityError, OperationalError) as exc:
             savepoint.rollback()
-            if getattr(exc.orig, "sqlstate", None) != EXCLUSION_VIOLATION:
+            if getattr(exc.orig, "sqlstate", None) not in (EXCLUSION_VIOLATION, DEADLOCK_DETECTED):
                 raise
             # A rival's booking was committed first. Name its interval.
             other = find_conflict(resource.id, block_start, block_end)
@@ -248,9 +249,11 @@ def move_reservation(actor: User, reservation: Reservation, start: datetime | No
             for key, value in values.items():
                 setattr(reservation, key, value)
             db.session.flush()  # the exclusion constraint checks the update here
-        except IntegrityError as exc:
+        except (IntegrityError, OperationalError) as exc:
             savepoint.rollback()  # the reservation's attributes are expired: reloaded as they were
-            if getattr(exc.orig, "sqlstate", None) != EXCLUSION_VIOLATION:
+            # Two moves racing onto each other's new times wait on each other's constraint check:
+            # PostgreSQL breaks the cycle by failing one of them, which is then simply the loser.
+            if getattr(exc.orig, "sqlstate", None) not in (EXCLUSION_VIOLATION, DEADLOCK_DETECTED):
                 raise
             other = find_conflict(resource.id, block_start, block_end, exclude_id=reservation.id)
             if other is None:

@@ -12,17 +12,20 @@ from flask_babel import gettext as _
 
 from ...engine.errors import InvalidRecurrence
 from ...engine.recurrence import cancel_rest_of_series, create_series, parse_recurrence
+from ...engine.references import reservation_reference
 from ...engine.reservations import (
     approve_reservation,
     cancel_reservation,
     create_reservation,
     get_reservation,
+    move_reservation,
     reject_reservation,
     status_label,
+    user_to_book_for,
     visible_reservations,
 )
 from ...engine.timefmt import iso
-from ...errors import DomainError, NotFound
+from ...errors import DomainError, InvalidInput, NotFound
 from ...extensions import db
 from ...models import Reservation, Resource, User
 from ..filters import lang
@@ -32,6 +35,7 @@ from .lists import TOTAL_DOC, page_of_query
 from .resources import checked_range, load_resource
 from .schemas import (
     CancelBody,
+    ChangeReservationBody,
     NewReservation,
     ReasonBody,
     RefusedSchema,
@@ -85,6 +89,8 @@ def reservation_json(reservation: Reservation, viewer: User) -> dict[str, Any]:
         "decision_reason": reservation.decision_reason or None,
         "created_at": iso(reservation.created_at, tz),
         "url": url_for("api.get_reservation_api", reservation_id=reservation.id, _external=True),
+        "reference": reservation_reference(reservation),
+        "page": url_for("bookings.detail", reservation_id=reservation.id, _external=True),
         # prices, vouchers and attendance (booking.engine.pricing / vouchers / attendance)
         "fee": {
             "rate_kind": reservation.rate_kind, "unit": reservation.fee_unit, "currency": currency,
@@ -113,7 +119,8 @@ def created(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
 @bp.response(201, ReservationSchema, description="booked: status confirmed or pending")
 @errors({
     403: "training required (error not_qualified), booking suspended after no-shows (error restricted, with "
-         "until), or the caller's e-mail address is not confirmed yet (error email_unverified)",
+         "until), or the caller's e-mail address is not confirmed yet (error email_unverified); for_user by "
+         "anyone but staff of the resource's platform",
     404: "no such resource (fields names resource_id)",
     409: (RefusedSchema, "the time is taken, closed or under maintenance; or the voucher balance cannot pay "
                          "(reason voucher_balance)"),
@@ -126,6 +133,8 @@ def create_reservation_api(body: dict[str, Any]) -> Any:
     resource = load_resource(body["resource_id"])
     start, end = body_times(body["start"], body["end"])
     purpose = body.get("purpose") or ""
+    if body.get("for_user") is not None:
+        return created(_book_for_api(user, resource, start, end, purpose, body))
     if body.get("recurrence") is not None:
         rec = parse_recurrence(recurrence_shape(body["recurrence"]))
         series, plan = create_series(user, resource, start, end, rec, purpose,
@@ -146,6 +155,19 @@ def create_reservation_api(body: dict[str, Any]) -> Any:
         raise
     db.session.flush()
     return created(reservation_json(reservation, user))
+
+
+def _book_for_api(staff: User, resource: Resource, start: datetime, end: datetime, purpose: str,
+                  body: dict[str, Any]) -> dict[str, Any]:
+    """Staff book for a user named by e-mail (403 for anyone but staff of the resource's platform)."""
+    booker = user_to_book_for(staff, body["for_user"], resource.platform_id)
+    if body.get("recurrence") is not None or body.get("use_voucher"):
+        raise InvalidInput(_("Booking for someone books one time, without vouchers."),
+                           fields={"recurrence" if body.get("recurrence") is not None else "use_voucher":
+                                   _("not when booking for someone")})
+    reservation = create_reservation(booker, resource, start, end, purpose, booked_by=staff)
+    db.session.flush()
+    return reservation_json(reservation, staff)
 
 
 def elsewhere_json_list(user: User, resource: Resource, start: datetime, end: datetime,
@@ -189,6 +211,31 @@ def get_reservation_api(reservation_id: int) -> Any:
     """One reservation."""
     user = api_user()
     return reservation_json(get_reservation(user, reservation_id), user)
+
+
+@bp.patch("/reservations/<int:reservation_id>")
+@signed_in
+@bp.arguments(ChangeReservationBody)
+@bp.response(200, ReservationSchema, description="changed: the reservation with its new time or purpose")
+@errors({
+    403: "not yours, or staff of another platform",
+    404: "no such booking",
+    409: (RefusedSchema, "the new time is taken, closed or under maintenance; too late to change (inside the "
+                         "cancellation notice); or the booking is no longer active"),
+    422: (RefusedSchema, "invalid fields, a broken booking rule or quota, or no reason when staff change "
+                         "someone else's booking"),
+})
+def change_reservation_api(body: dict[str, Any], reservation_id: int) -> Any:
+    """Move a booking to a new time and/or change its purpose (the booker within the rules and the
+    cancellation notice; staff of its platform at any time, with a reason)."""
+    user = api_user()
+    reservation = load_reservation(reservation_id)
+    start = end = None
+    if body.get("start") is not None or body.get("end") is not None:
+        start, end = body_times(body.get("start"), body.get("end"))
+    move_reservation(user, reservation, start, end, body.get("purpose"), body.get("reason") or "")
+    db.session.flush()
+    return reservation_json(reservation, user)
 
 
 DECISION_ERRORS = {403: "not yours / not staff of this platform", 404: "no such booking", 422: "invalid fields"}

@@ -327,6 +327,10 @@ class NewReservation(ma.Schema):
     use_voucher = StrictBoolean(metadata={
         "default": False, "description": "pay up to the platform's cap of the fee with the organisation's "
                                          "innovation vouchers (409 reason voucher_balance when it cannot)"})
+    for_user = fields.String(validate=validate.Length(1, 254), metadata={
+        "format": "email", "description": "staff of the resource's platform: book for the user with this e-mail "
+                                          "(the booking is theirs; 403 for anyone else; not with recurrence or "
+                                          "use_voucher)"})
 
 
 class ReservationQuery(ma.Schema):
@@ -387,6 +391,25 @@ class ReservationSchema(ma.Schema):
     occurrences = fields.List(fields.Dict(), metadata={"description": "a new series: every planned occurrence"})
     skipped = fields.List(fields.Dict(), metadata={"description": "a new series: occurrences left out"})
     cancelled = fields.List(fields.Integer(), metadata={"description": "after cancel: the ids cancelled"})
+    reference = fields.String(metadata={"description": "readable reference, e.g. OS-2026-000123"})
+    page = fields.String(metadata={"description": "the booking's page on the site"})
+
+
+class ChangeReservationBody(ma.Schema):
+    """PATCH of a reservation: a new time, a new purpose, or both (at least one field)."""
+
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    start = Instant(metadata={"description": "the new start (with end)"})
+    end = Instant(metadata={"description": "the new end (with start)"})
+    purpose = Text(metadata={"description": "the new purpose"})
+    reason = Text(metadata={"description": "why (required when staff change someone else's booking)"})
+
+    @ma.validates_schema
+    def _something(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if not any(data.get(k) is not None for k in ("start", "end", "purpose")):
+            raise ma.ValidationError(_("Give a new start and end, or a new purpose."), field_name="start")
 
 
 class ReasonBody(ma.Schema):
