@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, text
+from sqlalchemy import JSON, FetchedValue, ForeignKey, Index, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -120,6 +120,10 @@ class Reservation(db.Model):
     voucher_amount: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0"), server_default=text("0"))
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     checked_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Kept by the database from the instants above (migration 0012; never written from Python):
+    # end - start, and check-in to check-out (or to the end), for the figures (booking.reports).
+    booked_seconds: Mapped[int | None] = mapped_column(server_default=FetchedValue(), server_onupdate=FetchedValue())
+    used_seconds: Mapped[int | None] = mapped_column(server_default=FetchedValue(), server_onupdate=FetchedValue())
 
     resource: Mapped[Resource] = relationship(lazy="joined")
     user: Mapped[User] = relationship(foreign_keys=[user_id])

@@ -271,6 +271,34 @@ def clipped_hours(frame: Frame, start: Any, end: Any) -> Any:
     return case((end > start, hours_between(start, end, frame.dialect)), else_=0.0)
 
 
+def _stored_hours(seconds: Any) -> Any:
+    return case((seconds > 0, seconds / 3600.0), else_=0.0)
+
+
+def booked_hours(frame: Frame) -> Any:
+    """Hours booked within the period: the stored length when the booking lies inside it (most
+    do), else clipped from the instants."""
+    d = frame.dialect
+    inside = and_(Reservation.start >= frame.lo, Reservation.end <= frame.hi)
+    return case((inside, _stored_hours(Reservation.booked_seconds)),
+                else_=clipped_hours(frame, greatest(Reservation.start, frame.lo, d), least(Reservation.end, frame.hi, d)))
+
+
+def effective_hours(frame: Frame) -> Any:
+    """Hours used within the period and before now (for rows meeting `effective_clause`): the
+    stored check-in-to-check-out (or booked, where the platform does not check in) when that
+    span lies inside the period and has ended, else clipped from the instants."""
+    tracked = Platform.tracks_check_in.is_(true())
+    used_end = func.coalesce(Reservation.checked_out_at, Reservation.end)
+    inside = or_(
+        and_(tracked, Reservation.checked_in_at >= frame.lo, used_end <= frame.hi, used_end <= instant(frame.now)),
+        and_(~tracked, Reservation.start >= frame.lo, Reservation.end <= frame.hi,
+             Reservation.end <= instant(frame.now)),
+    )
+    stored = case((tracked, Reservation.used_seconds), else_=Reservation.booked_seconds)
+    return case((inside, _stored_hours(stored)), else_=clipped_hours(frame, *effective_span(frame)))
+
+
 def charged() -> Any:
     return func.coalesce(Reservation.fee_actual, Reservation.fee_estimate, 0)
 
@@ -351,9 +379,6 @@ def _streamed(query: Any, frame: Frame) -> Any:
 
 
 def _booking_figures(frame: Frame, rows: dict[Any, FigureRow]) -> None:
-    d = frame.dialect
-    booked_start, booked_end = greatest(Reservation.start, frame.lo, d), least(Reservation.end, frame.hi, d)
-    eff_start, eff_end = effective_span(frame)
     held = held_clause()
     starts = frame.starts_in(Reservation.start)
     per_booking = _streamed(reservation_frame(
@@ -363,8 +388,8 @@ def _booking_figures(frame: Frame, rows: dict[Any, FigureRow]) -> None:
         case((starts, 1), else_=0).label("starts"),
         case((Reservation.start < instant(frame.now), 1), else_=0).label("begun"),
         Reservation.status.label("status"),
-        case((held, clipped_hours(frame, booked_start, booked_end)), else_=0.0).label("booked"),
-        case((effective_clause(frame), clipped_hours(frame, eff_start, eff_end)), else_=0.0).label("eff"),
+        case((held, booked_hours(frame)), else_=0.0).label("booked"),
+        case((effective_clause(frame), effective_hours(frame)), else_=0.0).label("eff"),
         charged().label("fee"), Reservation.voucher_amount.label("voucher"),
     ), frame)
     b = per_booking.c
