@@ -14,6 +14,7 @@ from .engine.attendance import settle_attendance as settle
 from .engine.reservations import expire_pending
 from .extensions import db
 from .notify import dispatch_due, sweep_stuck
+from .notify.ratings import invite_ratings as queue_rating_invitations
 from .searching.service import sync_index
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,17 @@ def settle_attendance() -> int:
     checked in whose end has passed (booking.engine.attendance)."""
     def work() -> int:
         done = settle()
+        db.session.commit()
+        return sum(done.values())
+
+    return _in_app(work)
+
+
+def invite_ratings() -> int:
+    """Invite users to rate their recently completed bookings and orders, once each: the claims
+    (rating_invitation rows) and the mails are committed together (booking.notify.ratings)."""
+    def work() -> int:
+        done = queue_rating_invitations()
         db.session.commit()
         return sum(done.values())
 

@@ -26,6 +26,7 @@ PERIODIC_JOBS: list[tuple[str, str, int]] = [
     ("mail-dispatch", "booking.jobs:dispatch_mail", 2),
     ("mail-sweep", "booking.jobs:sweep_stuck_mail", 60),
     ("attendance", "booking.jobs:settle_attendance", 60),
+    ("rating-invites", "booking.jobs:invite_ratings", 300),
 ]
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
 

@@ -13,6 +13,7 @@ from ...engine.attendance import active_restriction
 from ...engine.calendars import zone
 from ...engine.pricing import estimate, rate_for
 from ...engine.qualifications import open_request, valid_qualification
+from ...engine.ratings import recent_ratings, resource_rating
 from ...engine.vouchers import account_for, balance_of
 from ...errors import DomainError
 from ...extensions import db
@@ -21,6 +22,8 @@ from ..home import bp as main_bp
 from ..localtime import local_span
 from .booking_panel import booking_panel
 from .forms import TrainingRequestForm
+
+RECENT_RATINGS = 5  # the latest ratings (with the staff's answers) at the bottom of the page
 
 
 @main_bp.get("/resources/<int:resource_id>")
@@ -35,7 +38,9 @@ def render_resource_page(resource: Resource, *, booking_form: Any = None, bookin
     form = booking_form or (panel["form"] if panel else None)
     return render_template("resource.html", resource=resource, booking=panel, booking_form=form,
                            booking_refusal=booking_refusal, booking_services=booking_services(resource, form) if panel else None,
-                           elsewhere=list(elsewhere), order_form=order_form), status
+                           elsewhere=list(elsewhere), order_form=order_form,
+                           rating_summary=resource_rating(resource.id),
+                           ratings=recent_ratings(resource_id=resource.id, limit=RECENT_RATINGS)), status
 
 
 def booking_services(resource: Resource, form: Any = None) -> dict[str, Any]:
