@@ -49,7 +49,7 @@ class DemoSummary:
 
 def seed_demo() -> DemoSummary:
     """Load the demo platforms, resources and accounts; running it again changes nothing."""
-    platforms = import_platforms(data.PLATFORMS)
+    platforms = import_platforms([{**p, **data.PROFILES.get(p["code"], {})} for p in data.PLATFORMS])
     resources = import_feed(demo_records())
     created = _ensure_accounts()
     bookings = _ensure_bookings()

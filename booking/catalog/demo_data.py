@@ -58,6 +58,46 @@ PLATFORMS: list[dict[str, Any]] = [
      "booking_rules": {"requires_approval": True, "cancel_notice_minutes": 1440}},
 ]
 PLATFORM_BY_CODE = {p["code"]: p for p in PLATFORMS}
+# The public profile of each demo platform (/platforms/<code>): merged into PLATFORMS by booking.catalog.demo.
+PROFILES: dict[str, dict[str, str]] = {
+    "NJNC": {"introduction_zh": "宁川大学分析测试中心成立于 2003 年，是学校面向校内外开放的大型仪器共享平台。\n"
+                                "中心拥有电子显微镜、X 射线衍射、核磁共振、质谱等大型仪器，可为企业提供材料表征与成分分析服务。",
+             "introduction_en": "Founded in 2003, the centre shares the university's large instruments with "
+                                "researchers and companies.\nElectron microscopy, X-ray diffraction, NMR and mass "
+                                "spectrometry for materials characterisation and chemical analysis.",
+             "accreditation": "CMA 2015100123；CNAS L5678", "contact_name": "王老师 / Ms Wang",
+             "phone": "+86 25 8359 1234", "website": "https://atc.ningchuan-u.example.edu"},
+    "NJZD": {"introduction_zh": "紫东开放中心管理南京地区多台重大科研设施，面向高校、院所和企业开放共享。\n重大设施使用需提前预约并经审核。",
+             "introduction_en": "The Zidong centre opens Nanjing's major research facilities to universities, "
+                                "institutes and companies.\nBookings of the major facilities need approval.",
+             "accreditation": "CNAS L9012", "contact_name": "李工 / Mr Li", "phone": "+86 25 8471 2000",
+             "website": "https://zidong-facility.example.org"},
+    "SZXC": {"introduction_zh": "相城智造检测认证中心为智能制造企业提供环境可靠性、电磁兼容和材料力学检测。\n出具具有 CMA、CNAS 资质的检测报告。",
+             "introduction_en": "Testing and certification for smart-manufacturing companies: environmental "
+                                "reliability, EMC and mechanical testing.\nReports carry the CMA and CNAS marks.",
+             "accreditation": "CMA 201912345678；CNAS L3344", "contact_name": "客服中心 / Service desk",
+             "phone": "+86 512 6588 0000", "website": "https://xc-tic.example.com"},
+    "WXXC": {"introduction_zh": "锡创众创空间为初创团队提供工位、会议室和创客工坊，并对接创新券政策。",
+             "introduction_en": "Desks, meeting rooms and a maker workshop for start-up teams, with help "
+                                "applying for innovation vouchers.",
+             "contact_name": "陈经理 / Ms Chen", "phone": "+86 510 8272 1100",
+             "website": "https://xichuang.example.com"},
+    "NTTH": {"introduction_zh": "通海生物医药公共服务平台提供实验动物、细胞分析和药物检测等公共技术服务。",
+             "introduction_en": "Laboratory animals, cell analysis and drug testing for the biomedical companies "
+                                "of the Tonghai park.",
+             "accreditation": "CMA 202010009876；AAALAC", "contact_name": "周博士 / Dr Zhou",
+             "phone": "+86 513 8551 2200", "website": "https://tonghai-bio.example.com"},
+    "YCHH": {"introduction_zh": "黄海湿地农业种质资源共享平台保存水稻、小麦、耐盐植物等种质资源，面向育种单位共享。",
+             "introduction_en": "Rice, wheat and salt-tolerant plant germplasm from the Huanghai wetlands, shared "
+                                "with breeders.",
+             "contact_name": "孙研究员 / Prof. Sun", "phone": "+86 515 8833 4455",
+             "website": "https://huanghai-germplasm.example.org"},
+    "SGBL": {"introduction_zh": "中德（柏林）智能制造联合实验室位于柏林阿德勒斯霍夫科技园，开放增材制造和精密测量设备。",
+             "introduction_en": "The Sino-German joint laboratory in Berlin Adlershof shares additive-manufacturing "
+                                "and precision-metrology equipment.",
+             "accreditation": "DAkkS D-PL-12345", "contact_name": "Dr. Anna Schmidt", "phone": "+49 30 6392 0000",
+             "website": "https://sino-german-lab.example.de"},
+}
 ID_STYLES = {"NJNC": "year", "NJZD": "prefix", "SZXC": "prefix", "WXXC": "numeric", "NTTH": "year",
              "YCHH": "prefix", "SGBL": "year"}
 

@@ -17,7 +17,12 @@ from .feed import BadRecord, parse_booking_rules, parse_opening_hours
 from .importer import FeedFileError
 
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
-_LIMITS = {"name_zh": 200, "name_en": 200, "city_zh": 64, "city_en": 64, "address": 300, "email": 200}
+_WEB = re.compile(r"^https?://[^\s/?#]+[^\s]*$", re.IGNORECASE)
+_LIMITS = {"name_zh": 200, "name_en": 200, "city_zh": 64, "city_en": 64, "address": 300, "email": 200,
+           # the public profile (/platforms/<code>), each optional
+           "introduction_zh": 5000, "introduction_en": 5000, "accreditation": 300, "contact_name": 100,
+           "phone": 64, "website": 300}
+PROFILE_KEYS = ("introduction_zh", "introduction_en", "accreditation", "contact_name", "phone", "website")
 
 
 @dataclass
@@ -67,6 +72,15 @@ def parse_platform(entry: Any) -> dict[str, Any]:
         if entry.get(source) is not None:
             values["address"] = _string(entry, "address", source=source)
             break
+    for key in PROFILE_KEYS:
+        if entry.get(key) is not None:
+            values[key] = _string(entry, key)
+    if values.get("website") and not _WEB.match(values["website"]):
+        raise BadRecord("website must be an http:// or https:// address")
+    if "tracks_check_in" in entry:
+        if not isinstance(entry["tracks_check_in"], bool):
+            raise BadRecord("tracks_check_in must be true or false")
+        values["tracks_check_in"] = entry["tracks_check_in"]
     if "kind" in entry:
         if entry["kind"] not in PLATFORM_KINDS:
             raise BadRecord(f"unknown kind {entry['kind']!r} (use one of {', '.join(PLATFORM_KINDS)})")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import available_timezones
 
 from flask import flash, redirect, render_template, url_for
@@ -9,20 +10,51 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
-from wtforms import IntegerField, SelectField, StringField
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from ...accounts.access import role_required
 from ...extensions import db
 from ...models import PLATFORM_KINDS, Organisation, Platform, User
+from ..platforms.labels import platform_kind_label
 from .blueprint import bp
 from .choices import organisation_choices
+
+INTRODUCTION_LIMIT = 5000  # characters, each language: a page of text, not a brochure
 
 
 def _valid_zone(form: FlaskForm, field: StringField) -> None:
     if field.data not in available_timezones():
         raise ValidationError(_l("Use an IANA time zone such as Asia/Shanghai or Europe/Berlin."))
+
+
+def _web_address(form: FlaskForm, field: StringField) -> None:
+    """Only an http(s) address with a host: the public page links it, and javascript: must never be a link."""
+    value = (field.data or "").strip()
+    field.data = value
+    if not value:
+        return
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(c.isspace() for c in value):
+        raise ValidationError(_l("Give the website as a full address starting with https:// or http://."))
+
+
+def _phone(form: FlaskForm, field: StringField) -> None:
+    value = (field.data or "").strip()
+    field.data = value
+    if value and not any(c.isdigit() for c in value):
+        raise ValidationError(_l("A phone number has digits, e.g. +86 25 8359 1234."))
+
+
+def _printable(form: FlaskForm, field: StringField) -> None:
+    """No control characters (a NUL cannot even be stored); new lines only where the field has lines."""
+    allowed = "\n\r\t" if isinstance(field, TextAreaField) else ""
+    if any(ord(c) < 32 and c not in allowed for c in field.data or ""):
+        raise ValidationError(_l("Contains a character that is not allowed."))
 
 
 class PlatformForm(FlaskForm):
@@ -31,13 +63,23 @@ class PlatformForm(FlaskForm):
     name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=200)])
     city_zh = StringField(_l("City (Chinese)"), validators=[DataRequired(), Length(max=64)])
     city_en = StringField(_l("City (English)"), validators=[Optional(), Length(max=64)])
-    kind = SelectField(_l("Kind"), choices=[SelectChoice(k, k) for k in PLATFORM_KINDS])
+    kind = SelectField(_l("Kind"), choices=[SelectChoice(k, k) for k in PLATFORM_KINDS])  # labelled per request
     address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
     timezone = StringField(_l("Time zone"), validators=[DataRequired(), _valid_zone], default="Asia/Shanghai")
     email = StringField(_l("Contact e-mail"), validators=[Optional(), Length(max=200)])
     approval_expiry_hours = IntegerField(
         _l("Undecided bookings expire after (hours)"), validators=[NumberRange(1, 24 * 30)], default=48
     )
+    tracks_check_in = BooleanField(_l("Users check in and out at this platform"))
+    # The public profile, shown on /platforms/<code>.
+    introduction_zh = TextAreaField(_l("Introduction (Chinese)"),
+                                    validators=[Optional(), Length(max=INTRODUCTION_LIMIT), _printable])
+    introduction_en = TextAreaField(_l("Introduction (English)"),
+                                    validators=[Optional(), Length(max=INTRODUCTION_LIMIT), _printable])
+    accreditation = StringField(_l("Accreditation"), validators=[Optional(), Length(max=300), _printable])
+    contact_name = StringField(_l("Contact person"), validators=[Optional(), Length(max=100), _printable])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=64), _printable, _phone])
+    website = StringField(_l("Website"), validators=[Optional(), Length(max=300), _web_address])
     # Not named like the model attribute, so the platform object never pre-fills it with None.
     owning_org = SelectField(_l("Owning organisation (its members pay the internal rate)"), choices=[], default="",
                                validate_choice=True)
@@ -67,9 +109,12 @@ def platforms() -> Any:
 @bp.route("/platforms/<int:platform_id>", methods=["GET", "POST"])
 @role_required("admin")
 def edit_platform(platform_id: int | None = None) -> Any:
-    platform = db.get_or_404(Platform, platform_id, description=_("No such platform.")) if platform_id else Platform()
+    # a new platform checks users in unless the administrator says otherwise (the column's default)
+    platform = (db.get_or_404(Platform, platform_id, description=_("No such platform.")) if platform_id
+                else Platform(tracks_check_in=True))
     form = PlatformForm(obj=platform, owning_org=str(platform.owner_org_id or ""))
     form.owning_org.choices = organisation_choices()
+    form.kind.choices = [SelectChoice(k, platform_kind_label(k)) for k in PLATFORM_KINDS]
     if form.validate_on_submit():
         clash = db.session.scalar(select(Platform).where(Platform.code == form.code.data, Platform.id != (platform.id or 0)))
         if clash:
