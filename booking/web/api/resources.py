@@ -1,9 +1,11 @@
-"""Resources in the API: one resource, its free time, its busy calendar, asking for training."""
+"""Resources in the API: one resource, its free time, its busy calendar, asking for training, and a
+maintenance window set by its platform's staff (with what happens to the bookings in it)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
 
+import marshmallow as ma
 from flask import Response, url_for
 from flask_babel import gettext as _
 
@@ -16,12 +18,15 @@ from .blueprint import BadQuery, bp, errors, signed_in
 from .schemas import (
     AvailabilityQuery,
     AvailabilitySchema,
+    Instant,
     ResourceSchema,
+    StrictBoolean,
+    Text,
     TrainingRequestBody,
     TrainingRequestSchema,
     money,
 )
-from .times import parse_instant
+from .times import body_times, parse_instant
 
 MAX_RANGE_DAYS = 62
 
@@ -101,3 +106,55 @@ def request_training_api(resource_id: int, message: str | None = None) -> Any:
     item = request_training(user, resource, message or "")
     db.session.flush()
     return {"id": item.id, "resource_id": resource.id, "status": item.status}
+
+
+class MaintenanceBody(ma.Schema):
+    """A maintenance window over a resource, and what happens to the bookings in it."""
+
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    start = Instant(required=True, metadata={"description": "the window's start"})
+    end = Instant(required=True, metadata={"description": "the window's end (at most a year after the start)"})
+    reason = Text(limit=300, metadata={"description": "why: shown to staff, and to users whose bookings it cancels"})
+    cancel_affected = StrictBoolean(required=True, metadata={
+        "description": "true: cancel the pending and confirmed bookings in the window and tell their users (with "
+                       "alternatives); false: keep them (pages warn of the overlap)"})
+
+
+class MaintenanceWindowSchema(ma.Schema):
+    id = ma.fields.Integer()
+    resource_id = ma.fields.Integer()
+    start = ma.fields.String()
+    end = ma.fields.String()
+    reason = ma.fields.String()
+
+
+class MaintenanceAnswer(ma.Schema):
+    id = ma.fields.Integer(metadata={"description": "the maintenance window's id"})
+    maintenance = ma.fields.Nested(MaintenanceWindowSchema)
+    affected = ma.fields.List(ma.fields.Integer(), metadata={
+        "description": "ids of the bookings in the window (cancelled when cancel_affected, else kept)"})
+    cancelled = ma.fields.Boolean()
+
+
+@bp.post("/resources/<int:resource_id>/maintenance")
+@signed_in
+@bp.arguments(MaintenanceBody)
+@bp.response(201, MaintenanceAnswer, description="the window is saved")
+@errors({403: "not staff of this resource's platform", 404: "no such resource",
+         422: "bad times (end not after start, no offset, longer than a year) or fields"})
+def add_maintenance_api(body: dict[str, Any], resource_id: int) -> Any:
+    """Take a resource out of service for a while (staff of its platform)."""
+    from ...engine.maintenance import add_maintenance
+    from .blueprint import api_user
+
+    user = api_user()
+    resource = load_resource(resource_id)
+    start, end = body_times(body.get("start"), body.get("end"))
+    window, affected = add_maintenance(user, resource, start, end, body.get("reason") or "",
+                                       bool(body["cancel_affected"]))
+    tz = resource.platform.timezone
+    return {"id": window.id, "affected": affected, "cancelled": bool(body["cancel_affected"]) and bool(affected),
+            "maintenance": {"id": window.id, "resource_id": resource.id, "start": iso(window.start, tz),
+                            "end": iso(window.end, tz), "reason": window.reason}}

@@ -1,4 +1,8 @@
-"""/staff/closures: days the whole platform is closed, typed or loaded from a holiday calendar."""
+"""/staff/closures: days the whole platform is closed, typed or loaded from a holiday calendar.
+
+A typed closure takes two steps, like a maintenance window: first the bookings of every resource
+of the platform in those days, then the choice (cancel them and tell the users, or keep them).
+"""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -7,18 +11,22 @@ from typing import Any
 from flask import flash, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import DateField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import DateField, HiddenField, RadioField, StringField
+from wtforms.validators import DataRequired, Length, Optional
 
 from ...accounts.access import role_required
-from ...engine.calendars import add_closure, available_holiday_calendars, delete_closure, load_holidays
+from ...engine.calendars import available_holiday_calendars, delete_closure, load_holidays
+from ...engine.maintenance import add_closure_over_bookings, plan_closure
+from ...errors import InvalidInput
 from ...extensions import db
-from ...models import Closure, utcnow
+from ...models import Closure, Reservation, utcnow
 from ..localtime import day_bounds
 from .blueprint import bp
+from .maintenance import CHOICES, listed_ids
 from .platform import back, current_platform, platform_choices
 
 
@@ -27,6 +35,9 @@ class ClosureForm(FlaskForm):
     last_day = DateField(_l("Last day"), validators=[DataRequired()])
     title = StringField(_l("What"), validators=[DataRequired(), Length(max=200)],
                         render_kw={"placeholder": _l("e.g. Lab move")})
+    step = HiddenField(default="preview")
+    affected = RadioField(_l("The bookings in these days"), choices=CHOICES, validators=[Optional()])
+    seen = HiddenField()  # the ids the preview listed
 
 
 @bp.route("/closures", methods=["GET", "POST"])
@@ -34,20 +45,46 @@ class ClosureForm(FlaskForm):
 def closures() -> Any:
     platform = current_platform()
     form = ClosureForm()
+    preview: list[Reservation] | None = None
     if form.validate_on_submit():
         tz = platform.timezone
         if form.last_day.data < form.first_day.data:
             form.last_day.errors = [_("The last day must not come before the first.")]
         else:
-            add_closure(current_user, platform, *day_bounds(form.first_day.data, form.last_day.data, tz),
-                        form.title.data)
-            flash(_("Closure added."), "success")
-            return back(platform, "staff.closures")
+            start, end = day_bounds(form.first_day.data, form.last_day.data, tz)
+            try:
+                hits = plan_closure(current_user, platform, start, end)
+            except InvalidInput as exc:
+                form.last_day.errors = [exc.message]
+            else:
+                confirmed = form.step.data == "confirm"
+                if confirmed and hits and form.affected.data not in ("cancel", "keep"):
+                    form.affected.errors = [_("Choose what happens to the bookings in these days.")]
+                elif confirmed and not {r.id for r in hits} <= listed_ids(form.seen.data):
+                    flash(_("More bookings fall in these days than when you checked: look again before you choose."),
+                          "error")
+                elif confirmed:
+                    cancel = bool(hits) and form.affected.data == "cancel"
+                    _closure, ids = add_closure_over_bookings(current_user, platform, start, end, form.title.data,
+                                                              cancel)
+                    if not ids:
+                        flash(_("Closure added."), "success")
+                    elif cancel:
+                        flash(ngettext("Closure added; %(num)d booking was cancelled and its user told.",
+                                       "Closure added; %(num)d bookings were cancelled and their users told.",
+                                       len(ids)), "success")
+                    else:
+                        flash(ngettext("Closure added; %(num)d booking in it was kept.",
+                                       "Closure added; %(num)d bookings in it were kept.", len(ids)), "success")
+                    return back(platform, "staff.closures")
+                if not form.errors or form.affected.errors:  # the list again, beside the missing choice
+                    preview = hits
+                    form.seen.data = ",".join(str(r.id) for r in hits)
     rows = db.session.scalars(select(Closure).where(
         Closure.platform_id == platform.id, Closure.end > utcnow() - timedelta(days=1)).order_by(Closure.start)).all()
     return render_template("staff/closures.html", platform=platform, platforms=platform_choices(), form=form,
                            closures=rows, tz=platform.timezone, calendars=available_holiday_calendars(),
-                           action_form=FlaskForm()), 200 if not form.errors else 422
+                           action_form=FlaskForm(), preview=preview), 200 if not form.errors else 422
 
 
 @bp.post("/closures/holidays")

@@ -1,39 +1,64 @@
-"""/staff/maintenance: windows in which a resource cannot be booked."""
+"""/staff/maintenance: windows in which a resource cannot be booked.
+
+Two steps, so no booking disappears under a window unseen: the form first shows the pending and
+confirmed bookings the window would hit; staff then choose to cancel them (their users are told,
+with alternatives) or keep them (the calendar warns of the window), and only then is it saved.
+"""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import abort, flash, render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import DateField, SelectField, StringField
+from wtforms import DateField, HiddenField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from ...accounts.access import role_required
-from ...engine.calendars import add_maintenance, delete_maintenance
+from ...engine.calendars import delete_maintenance
+from ...engine.maintenance import add_maintenance, maintenance_overlaps, plan_maintenance
 from ...errors import InvalidInput
 from ...extensions import db
-from ...models import Maintenance, Resource, utcnow
+from ...models import Maintenance, Reservation, Resource, utcnow
 from ..localtime import local_datetime
 from .blueprint import bp
 from .platform import back, bookable_resources, current_platform, platform_choices
 
 HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
+CHOICES = [SelectChoice("cancel", _l("Cancel them and tell the users (with the nearest free alternatives)")),
+           SelectChoice("keep", _l("Keep them (the calendar shows the overlap)"))]
 
 
 class MaintenanceForm(FlaskForm):
     resource_id = SelectField(_l("Resource"), coerce=int, choices=[])
     start_day = DateField(_l("From (date)"), validators=[DataRequired()])
-    start_time = StringField(_l("From (time)"), default="08:00", validators=[DataRequired(), Regexp(HHMM)],
+    start_time = StringField(_l("From (time)"), default="08:00",
+                             validators=[DataRequired(), Regexp(HHMM, message=_l("Use a time like 08:30."))],
                              render_kw={"type": "time"})
     end_day = DateField(_l("Until (date)"), validators=[DataRequired()])
-    end_time = StringField(_l("Until (time)"), default="18:00", validators=[DataRequired(), Regexp(HHMM)],
+    end_time = StringField(_l("Until (time)"), default="18:00",
+                           validators=[DataRequired(), Regexp(HHMM, message=_l("Use a time like 08:30."))],
                            render_kw={"type": "time"})
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=300)])
+    step = HiddenField(default="preview")
+    affected = RadioField(_l("The bookings in this window"), choices=CHOICES, validators=[Optional()])
+    seen = HiddenField()  # the ids the preview listed: a confirm that would hit others is shown again
+
+
+@bp.app_context_processor
+def _maintenance_helpers() -> dict[str, Any]:
+    """`maintenance_overlaps(reservations)` for the pages that list kept bookings (a warning each)."""
+    return {"maintenance_overlaps": maintenance_overlaps}
+
+
+def listed_ids(text: str | None) -> set[int]:
+    return {int(x) for x in (text or "").split(",") if x.strip().isdigit()}
 
 
 @bp.route("/maintenance", methods=["GET", "POST"])
@@ -43,23 +68,49 @@ def maintenance() -> Any:
     resources = bookable_resources(platform)
     form = MaintenanceForm()
     form.resource_id.choices = [SelectChoice(r.id, f"{r.display_title()} ({r.external_id})") for r in resources]
+    preview: list[Reservation] | None = None
+    resource: Resource | None = None
+    span: tuple[datetime, datetime] | None = None
     if form.validate_on_submit():
         resource = db.session.get(Resource, form.resource_id.data)
         if resource is None or resource.platform_id != platform.id:
             abort(404)
         tz = platform.timezone
+        start = local_datetime(form.start_day.data, form.start_time.data, tz)
+        end = local_datetime(form.end_day.data, form.end_time.data, tz)
         try:
-            add_maintenance(current_user, resource, local_datetime(form.start_day.data, form.start_time.data, tz),
-                            local_datetime(form.end_day.data, form.end_time.data, tz), form.reason.data or "")
+            hits = plan_maintenance(current_user, resource, start, end, form.reason.data or "")
         except InvalidInput as exc:
             form.end_day.errors = [exc.message]
         else:
-            flash(_("Maintenance window added."), "success")
-            return back(platform, "staff.maintenance")
+            confirmed = form.step.data == "confirm"
+            if confirmed and hits and form.affected.data not in ("cancel", "keep"):
+                form.affected.errors = [_("Choose what happens to the bookings in this window.")]
+            elif confirmed and not {r.id for r in hits} <= listed_ids(form.seen.data):
+                flash(_("More bookings fall in this window than when you checked: look again before you choose."),
+                      "error")
+            elif confirmed:
+                cancel = bool(hits) and form.affected.data == "cancel"
+                _window, ids = add_maintenance(current_user, resource, start, end, form.reason.data or "", cancel)
+                if not ids:
+                    flash(_("Maintenance window added."), "success")
+                elif cancel:
+                    flash(ngettext("Maintenance window added; %(num)d booking was cancelled and its user told.",
+                                   "Maintenance window added; %(num)d bookings were cancelled and their users told.",
+                                   len(ids)), "success")
+                else:
+                    flash(ngettext("Maintenance window added; %(num)d booking in it was kept.",
+                                   "Maintenance window added; %(num)d bookings in it were kept.", len(ids)),
+                          "success")
+                return back(platform, "staff.maintenance")
+            if not form.errors or form.affected.errors:  # the list again, beside the missing choice
+                preview, span = hits, (start, end)
+                form.seen.data = ",".join(str(r.id) for r in hits)
     windows = db.session.scalars(select(Maintenance).join(Resource).where(
         Resource.platform_id == platform.id, Maintenance.end > utcnow()).order_by(Maintenance.start)).all()
     return render_template("staff/maintenance.html", platform=platform, platforms=platform_choices(), form=form,
-                           windows=windows, tz=platform.timezone), 200 if not form.errors else 422
+                           windows=windows, tz=platform.timezone, preview=preview, resource=resource, span=span), \
+        200 if not form.errors else 422
 
 
 @bp.post("/maintenance/<int:window_id>/delete")
