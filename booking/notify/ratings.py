@@ -50,7 +50,7 @@ def _insert(rows: list[dict[str, Any]]) -> Any:
 def _claim(rows: list[dict[str, Any]]) -> list[tuple[int, int | None, int | None]]:
     if not rows:
         return []
-    return [tuple(r) for r in db.session.execute(_insert(rows))]  # type: ignore[misc]
+    return [(r[0], r[1], r[2]) for r in db.session.execute(_insert(rows))]
 
 
 def _due_reservations(now: datetime, limit: int) -> list[Reservation]:
