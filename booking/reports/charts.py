@@ -31,14 +31,21 @@ COLOURS = (BRAND, "#f08c00", "#1a7f4b", "#b42318", "#6941c6", "#0e6470", "#8a5a0
 FONT = '-apple-system, "Segoe UI", "PingFang SC", "Hiragino Sans GB", "Noto Sans CJK SC", "Microsoft YaHei", sans-serif'
 TOP = 10
 
-STYLE = Style(
-    background="transparent", plot_background="#ffffff", foreground="#1d2733", foreground_strong="#1d2733",
-    foreground_subtle="#5f6b7a", opacity=".9", opacity_hover="1", colors=COLOURS, font_family=FONT,
-    title_font_family=FONT, label_font_family=FONT, major_label_font_family=FONT, legend_font_family=FONT,
-    value_font_family=FONT, tooltip_font_family=FONT, no_data_font_family=FONT,
-    title_font_size=17, label_font_size=12, major_label_font_size=12, legend_font_size=13,
-    no_data_font_size=18, guide_stroke_color="#dde3ea", major_guide_stroke_color="#c9d1db",
-)
+
+
+def _style(colours: tuple[str, ...]) -> Style:
+    return Style(
+        background="transparent", plot_background="#ffffff", foreground="#1d2733", foreground_strong="#1d2733",
+        foreground_subtle="#5f6b7a", opacity=".9", opacity_hover="1", colors=colours, font_family=FONT,
+        title_font_family=FONT, label_font_family=FONT, major_label_font_family=FONT, legend_font_family=FONT,
+        value_font_family=FONT, tooltip_font_family=FONT, no_data_font_family=FONT,
+        title_font_size=17, label_font_size=12, major_label_font_size=12, legend_font_size=13,
+        no_data_font_size=18, guide_stroke_color="#dde3ea", major_guide_stroke_color="#c9d1db",
+    )
+
+
+STYLE = _style(COLOURS)
+HEAT_STYLE = _style((BRAND,) * 7)  # one colour: a dot's size, not its hue, tells the share
 
 
 @dataclass
@@ -76,7 +83,7 @@ def _config(title: str, **options: Any) -> dict[str, Any]:
         title=title, style=STYLE, js=[], css=["file://style.css", "file://graph.css"],
         disable_xml_declaration=True, no_prefix=False,
         no_data_text=_("No data for this period"), width=720, height=380, legend_at_bottom=True,
-        legend_at_bottom_columns=3, truncate_legend=40, truncate_label=28, print_values=False,
+        truncate_legend=40, truncate_label=28, print_values=False,
         margin=12, spacing=10,
     )
     settings.update(options)
@@ -125,7 +132,8 @@ def heat_chart(heat: HeatMap) -> Chart:
     title = _("Utilisation by weekday and hour")
     days = weekday_labels()
     chart = _new(pygal.Dot, title, x_title=_("Hour of day"), y_title=_("Weekday"), show_legend=False,
-                                x_label_rotation=0, value_formatter=lambda v: f"{v:.1f}%", height=330)
+                                x_label_rotation=0, value_formatter=lambda v: f"{v:.1f}%", height=330,
+                 style=HEAT_STYLE)
     chart.x_labels = [str(h) for h in range(24)]
     cells = [[heat.utilisation(day, hour) for hour in range(24)] for day in range(7)]
     if any(heat.open[day][hour] > 0 or heat.effective[day][hour] > 0 for day in range(7) for hour in range(24)):
