@@ -219,6 +219,18 @@ def _attributes(value: Any) -> dict[str, Any]:
     return value
 
 
+def _training(record: dict[str, Any], attributes: dict[str, Any]) -> dict[str, Any]:
+    """A top-level `training_required` (true/false) joins the attributes, where older feeds put it
+    and the importer reads it (booking.catalog.training). Absent: the attributes as they came, so
+    the record's digest is the one it had before the field existed."""
+    value = record.get("training_required")
+    if value is None:
+        return attributes
+    if not isinstance(value, bool):
+        raise BadRecord(f"training_required must be true or false, not {_short(value)}")
+    return {**attributes, "training_required": value}
+
+
 def _updated_at(value: Any) -> datetime | None:
     if value is None:
         return None
@@ -294,7 +306,7 @@ def parse_record(record: Any) -> dict[str, Any]:
         "keywords": _keywords(record.get("keywords")),
         "city": _text(record, "city"),
         "location": _text(record, "location"),
-        "attributes": _attributes(record.get("attributes")),
+        "attributes": _training(record, _attributes(record.get("attributes"))),
         "price_amount": amount,
         "price_currency": currency,
         "price_unit": unit,
@@ -369,7 +381,7 @@ def parse_json_line(text: str) -> Any:
 
 
 CSV_JSON_FIELDS = ("keywords", "attributes", "price", "opening_hours", "booking_rules")
-CSV_BOOL_FIELDS = ("bookable", "orderable")
+CSV_BOOL_FIELDS = ("bookable", "orderable", "training_required")
 
 
 def from_csv_row(row: dict[str | None, Any]) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from ..extensions import db
 from ..models import Platform, Resource, utcnow
 from ..searching.outbox import enqueue
 from .feed import BadRecord, content_hash, from_csv_row, parse_json_line, parse_record, record_key
+from .training import carried_rules, feed_statement, imported_training
 
 BATCH_SIZE = 1000
 KEEP_REJECTIONS = 1000
@@ -198,6 +199,7 @@ _UPDATE = (
         "kind", "title", "title_en", "description", "category", "keywords", "city", "location", "attributes",
         "price_amount", "price_currency", "price_unit", "bookable", "orderable", "opening_hours",
         "booking_rules", "contact_email", "source_updated_at", "content_hash", "status", "updated_at",
+        "requires_training",
     )})
 )
 
@@ -224,8 +226,8 @@ def _write_batch(run: _Run, batch: list[tuple[int, dict[str, Any], str]]) -> Non
     for _, values, digest in batch:
         found = existing.get((values["platform_id"], values["external_id"]))
         if found is None:
-            inserts.append({**values, "content_hash": digest, "status": "active",
-                            "created_at": now, "updated_at": now})
+            inserts.append({**values, "content_hash": digest, "status": "active", "created_at": now,
+                            "updated_at": now, "requires_training": feed_statement(values["attributes"]) is True})
             continue
         rid, old_digest, status = found
         if old_digest == digest and status == "active":
@@ -238,6 +240,7 @@ def _write_batch(run: _Run, batch: list[tuple[int, dict[str, Any], str]]) -> Non
     # Core statements on the table, one executemany each: the ORM's bulk paths split rows by
     # which values are None (a statement per few rows), and INSERT … RETURNING turns into huge
     # multi-row statements that psycopg re-parses every time. The new ids are read back by key.
+    _keep_staff_training(updates)
     changed: list[int] = []
     if inserts:
         db.session.execute(insert(TABLE), inserts)
@@ -249,6 +252,20 @@ def _write_batch(run: _Run, batch: list[tuple[int, dict[str, Any], str]]) -> Non
     db.session.commit()
     run.summary.created += len(inserts)
     run.summary.updated += len(updates)
+
+
+def _keep_staff_training(updates: list[dict[str, Any]]) -> None:
+    """Training on update: the feed's statement, unless staff chose for the resource (their choice
+    is carried over in its booking rules); a feed that says nothing leaves it as it was."""
+    if not updates:
+        return
+    old = {rid: (required, rules) for rid, required, rules in db.session.execute(
+        select(TABLE.c.id, TABLE.c.requires_training, TABLE.c.booking_rules)
+        .where(TABLE.c.id.in_([row["b_id"] for row in updates])))}
+    for row in updates:
+        required, rules = old.get(row["b_id"], (False, None))
+        row["requires_training"] = imported_training(feed_statement(row["attributes"]), bool(required), rules)
+        row["booking_rules"] = carried_rules(row["booking_rules"], rules)
 
 
 def _withdraw_missing(run: _Run, batch_size: int) -> None:

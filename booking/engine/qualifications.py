@@ -14,6 +14,7 @@ from datetime import date, datetime
 from flask_babel import get_locale
 from sqlalchemy import select
 
+from ..catalog.training import remember_staff_choice
 from ..errors import Conflict, Forbidden, InvalidInput
 from ..extensions import db
 from ..models import Platform, Qualification, Resource, TrainingRequest, User, utcnow
@@ -171,5 +172,7 @@ def platform_qualifications(platform: Platform, today: date) -> list[Qualificati
 
 def set_requires_training(staff: User, resource: Resource, required: bool) -> None:
     _require_staff(staff, resource)
+    if bool(required) != resource.requires_training:  # staff's switch outlives the feed's word
+        remember_staff_choice(resource, required)
     resource.requires_training = bool(required)
     db.session.flush()

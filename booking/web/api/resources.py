@@ -9,6 +9,7 @@ import marshmallow as ma
 from flask import Response, url_for
 from flask_babel import gettext as _
 
+from ...catalog.training import STAFF_KEY
 from ...engine import find_free_slots
 from ...engine.timefmt import iso
 from ...errors import NotFound
@@ -41,6 +42,8 @@ def load_resource(resource_id: Any) -> Resource:
 
 def resource_json(resource: Resource) -> dict[str, Any]:
     data = resource.to_feed()
+    if isinstance(data.get("booking_rules"), dict) and STAFF_KEY in data["booking_rules"]:
+        data["booking_rules"] = {k: v for k, v in data["booking_rules"].items() if k != STAFF_KEY} or None
     price = data.get("price")
     if price is not None:
         data["price"] = {**(money(price["amount"], price["currency"]) or {}), "unit": price.get("unit")}

@@ -1,5 +1,6 @@
-"""/staff/training: training requests to decide, qualifications to grant or withdraw, and the
-booking restrictions that no-shows earned (to lift)."""
+"""/staff/training: training requests to decide, qualifications to grant or withdraw, the
+resources whose feed requires training (to switch off or on), and the booking restrictions that
+no-shows earned (to lift)."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -15,6 +16,7 @@ from wtforms import DateField, IntegerField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ...accounts.access import role_required
+from ...catalog.training import feed_statement, feed_training_resources, forget_staff_choice, staff_choice
 from ...engine.attendance import lift_restriction, platform_restrictions
 from ...engine.calendars import zone
 from ...engine.qualifications import (
@@ -23,6 +25,7 @@ from ...engine.qualifications import (
     grant_qualification,
     platform_qualifications,
     revoke_qualification,
+    set_requires_training,
     training_queue,
 )
 from ...extensions import db
@@ -55,7 +58,34 @@ def training() -> Any:
         "staff/training.html", platform=platform, platforms=platform_choices(), queue=training_queue(platform),
         qualifications=platform_qualifications(platform, today), resources=[r for r in bookable_resources(platform)],
         approve_form=approve_form, grant_form=grant_form, today=today, action_form=FlaskForm(),
-        restrictions=platform_restrictions(platform, utcnow()), tz=platform.timezone)
+        restrictions=platform_restrictions(platform, utcnow()), tz=platform.timezone,
+        feed_training=[(r, feed_statement(r.attributes), staff_choice(r.booking_rules))
+                       for r in feed_training_resources(platform)])
+
+
+@bp.post("/training/resources/<int:resource_id>/requirement")
+@role_required("staff")
+def training_requirement(resource_id: int) -> Any:
+    """Switch a resource's training requirement off or on (staff's choice outlives re-imports of
+    the feed), or hand it back to the feed."""
+    resource = db.get_or_404(Resource, resource_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    if not current_user.is_staff_of(resource.platform_id):
+        abort(403)
+    choice = request.form.get("required", "")
+    if choice == "feed":
+        forget_staff_choice(resource)
+        flash(_("%(title)s follows its feed again: training %(state)s.", title=resource.display_title(lang()),
+                state=_("required") if resource.requires_training else _("not required")), "success")
+    elif choice in ("on", "off"):
+        set_requires_training(current_user, resource, choice == "on")
+        flash(_("Training is now required for %(title)s.", title=resource.display_title(lang())) if choice == "on"
+              else _("Training is no longer required for %(title)s.", title=resource.display_title(lang())),
+              "success")
+    else:
+        abort(400)
+    return back(resource.platform, "staff.training", _anchor="feed-training")
 
 
 def _training_request(request_id: int) -> TrainingRequest:
