@@ -51,6 +51,17 @@ def seed(app: Any) -> datetime:
         outside = create_user("li@startup.example", PASSWORD, name="Li Startup", verified=True)
         verified_org(1, "南京大学", "Nanjing University", "university", members=[inside], owns=[platform])
         verified_org(2, "启明科技有限公司", "Qiming Tech", "startup", members=[outside])
+        create_user("admin@onestop.example", PASSWORD, name="Programme Office", role="admin", language="en",
+                    verified=True)
+        other = Platform(code="SZBT", name_zh="苏州生物技术平台", name_en="Suzhou Biotech Platform", city_zh="苏州",
+                         city_en="Suzhou", timezone="Asia/Shanghai", booking_rules={})
+        db.session.add(other)
+        db.session.flush()
+        for n, (zh, en) in enumerate((("高通量测序仪", "High-throughput sequencer"), ("质谱仪", "Mass spectrometer"))):
+            resource = Resource(platform_id=other.id, external_id=f"SZBT-{n}", kind="instrument", title=zh,
+                                title_en=en, bookable=True, keywords=[], attributes={})
+            db.session.add(resource)
+            resources.append(resource)
         db.session.flush()
         rng = random.Random(13)
         zone = ZoneInfo("Asia/Shanghai")
@@ -146,5 +157,18 @@ def test_staff_read_the_report_pick_a_period_and_drill_down(live_server: Any, br
         page.locator("#chart-trend svg").wait_for(state="visible")
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         shoot(page, "reports-staff-year-phone-en")
+
+        # The programme office compares the platforms.
+        admin = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        log_in(admin, base, "admin@onestop.example")
+        admin.goto(f"{base}/admin?lang=en")
+        admin.click("a.tile >> text=Reports")
+        admin.wait_for_url("**/admin/reports")
+        share = admin.locator("#chart-share svg")
+        share.wait_for(state="visible")
+        assert "Share rate by platform" in share.inner_html() and "Suzhou Biotech Platform" in share.inner_html()
+        assert admin.locator("section.figures >> nth=0").locator("tbody tr").count() == 2
+        shoot(admin, "reports-admin-desktop-en")
+        admin.context.close()
     finally:
         context.close()
