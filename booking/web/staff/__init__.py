@@ -6,7 +6,7 @@ Importing the package adds every route to `bp`, which booking.web registers.
 """
 from __future__ import annotations
 
-from . import calendar, closures, demand, hours, maintenance, orders, prices, reports, training  # noqa: F401  (the routes)
+from . import calendar, closures, demand, exports, hours, maintenance, orders, prices, reports, training  # noqa: F401  (the routes)
 from .blueprint import bp
 
 __all__ = ["bp"]
