@@ -22,7 +22,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from ...engine.attendance import can_check_in, check_in, check_out, checkin_window
 from ...engine.checks import minutes_label
-from ...engine.references import BOOKING_PREFIX, parse_reference, reservation_reference
+from ...engine.references import BOOKING_PREFIX, order_reference, parse_reference, reservation_reference
 from ...engine.reservations import get_reservation, mark_outcome, move_reservation, status_label
 from ...engine.rules import effective_rules
 from ...engine.timefmt import describe, local
@@ -34,6 +34,12 @@ from ..refusals import flash_refusal, show_on_form
 from .blueprint import bp
 
 HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
+
+
+@bp.app_context_processor
+def reference_globals() -> dict[str, Any]:
+    """Readable references for every template (bookings, orders)."""
+    return {"reservation_reference": reservation_reference, "order_reference": order_reference}
 
 
 class ChangeForm(FlaskForm):
