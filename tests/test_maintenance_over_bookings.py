@@ -216,6 +216,9 @@ def test_page_two_steps_preview_then_keep(client, auth, lab):
 
     calendar = client.get("/staff?view=day&date=2027-03-02").get_data(as_text=True)
     assert calendar.count("Maintenance overlaps") == 2  # the two kept bookings, not the others
+    page = client.get(f"/bookings/{lab['inside'].id}").get_data(as_text=True)
+    assert "Maintenance overlaps this booking: 2027-03-02" in page and "Filament &lt;change&gt;" in page
+    assert "Maintenance overlaps" not in client.get(f"/bookings/{lab['before'].id}").get_data(as_text=True)
 
 
 def test_page_confirm_cancel_cancels_and_mails(client, auth, lab):
