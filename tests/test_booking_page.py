@@ -206,3 +206,16 @@ def test_history_in_chinese(client, auth, lab):
     assert reservation_reference(reservation) in html
     assert "维护" in html
     assert "Moved from" not in html and "History" not in html
+
+
+def test_the_orders_page_shows_its_reference(client, auth, world):
+    from support.orders import new_order
+
+    created = new_order(client, auth.token(world.user.email), world.service)
+    assert created.status_code == 201, created.get_json()
+    order = db.session.get(Order, created.get_json()["id"])
+    auth.login(world.user.email)
+    html = text(client.get(f"/orders/{order.id}?lang=en"))
+    year = order.created_at.astimezone(SHANGHAI).year
+    assert order_reference(order) == f"OR-{year}-{order.id:06d}"
+    assert order_reference(order) in html
