@@ -76,8 +76,9 @@ def training_requirement(resource_id: int) -> Any:
     choice = request.form.get("required", "")
     if choice == "feed":
         forget_staff_choice(resource)
-        flash(_("%(title)s follows its feed again: training %(state)s.", title=resource.display_title(lang()),
-                state=_("required") if resource.requires_training else _("not required")), "success")
+        title = resource.display_title(lang())
+        flash(_("%(title)s follows its feed again: training is required.", title=title) if resource.requires_training
+              else _("%(title)s follows its feed again: no training is required.", title=title), "success")
     elif choice in ("on", "off"):
         set_requires_training(current_user, resource, choice == "on")
         flash(_("Training is now required for %(title)s.", title=resource.display_title(lang())) if choice == "on"
