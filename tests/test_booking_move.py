@@ -20,7 +20,16 @@ from booking.engine.vouchers import balance_of, issue_vouchers, ledger_total
 from booking.engine.waitlist import join_waitlist
 from booking.errors import Forbidden, InvalidInput
 from booking.extensions import db
-from booking.models import BookingEvent, Reminder, Reservation, ResourceRate, User, VoucherAccount, WaitlistEntry, utcnow
+from booking.models import (
+    BookingEvent,
+    Reminder,
+    Reservation,
+    ResourceRate,
+    User,
+    VoucherAccount,
+    WaitlistEntry,
+    utcnow,
+)
 from booking.notify import dispatch_due
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -84,7 +84,7 @@ def test_owner_sees_the_page_with_reference_times_fee_and_history(client, auth, 
     assert "300.00" in html and "estimate" in html
     assert "powder &lt;b&gt;XRD&lt;/b&gt;" in html and "<b>XRD</b>" not in html
     assert "Booked." in html
-    assert 'action="/bookings/%d/change"' % reservation.id in html
+    assert f'action="/bookings/{reservation.id}/change"' in html
     assert f"/bookings/{reservation.id}.ics" in html
 
 
