@@ -102,6 +102,7 @@ def test_grouped_by_resource_and_by_city(client, world):
     ({"to": "2101-01-01"}, "to"),
     ({"from": None}, "from"),  # `to` alone
     ({"to": None}, "to"),
+    ({"from": "", "to": ""}, "from"),  # empty is not absent
     ({"group": "planet"}, "group"),
     ({"group": "service"}, "group"),
     ({"format": "pdf"}, "format"),

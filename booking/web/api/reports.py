@@ -129,11 +129,11 @@ def row_json(row: FigureRow) -> dict[str, Any]:
 
 def read_period(first: str | None, last: str | None) -> Period:
     """`from` and `to`, or neither (the last 12 complete months in the site's zone); 422 otherwise."""
-    if not first and not last:
+    if first is None and last is None:  # absent, not empty: an empty date is a bad date
         return last_complete_months(local_today(current_app.config.get("ONESTOP_DEFAULT_TIMEZONE", "Asia/Shanghai")))
     both = _("Give both from and to, or neither for the last 12 complete months.")
-    if not first or not last:
-        raise InvalidInput(both, fields={"from" if not first else "to": both})
+    if first is None or last is None:
+        raise InvalidInput(both, fields={"from" if first is None else "to": both})
     days = {"from": parse_day(first, "from"), "to": parse_day(last, "to")}
     for name, day in days.items():
         if not FIRST_DAY <= day <= LAST_DAY:
