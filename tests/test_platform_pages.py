@@ -52,10 +52,9 @@ def province(make_platform, make_resource, make_user, make_org) -> dict[str, Any
     outsider, member = make_user(), make_user()
     make_org(members={member: "member"}, owns=[nanjing], kind="university")
     make_org(members={outsider: "member"}, kind="startup")
-    used(sem, outsider, 2)
-    used(sem, member, 2)
-    used(xrd, outsider, 3)
-    return {"nanjing": nanjing, "suzhou": suzhou, "sem": sem, "xrd": xrd}
+    bookings = [used(sem, outsider, 2), used(sem, member, 2), used(xrd, outsider, 3)]
+    return {"nanjing": nanjing, "suzhou": suzhou, "sem": sem, "xrd": xrd, "bookings": bookings,
+            "outsider": outsider, "member": member}
 
 
 def text_of(response: Any) -> str:
@@ -237,6 +236,21 @@ def test_the_cache_computes_once_for_concurrent_readers():
     for t in threads:
         t.join()
     assert results == [42] * 8 and len(calls) == 1
+
+
+def test_ratings_show_on_the_page_and_in_the_ranking(client, province):
+    from booking.engine.ratings import rate_reservation
+
+    first, second, suzhou = province["bookings"]
+    rate_reservation(province["outsider"], first, 5, "清晰")
+    rate_reservation(province["member"], second, 4, "")
+    rate_reservation(province["outsider"], suzhou, 3, "")
+    db.session.commit()
+    page = text_of(client.get("/platforms/NJAT?lang=en"))
+    assert "★★★★★ 4.5 (2 ratings)" in page  # 4.5 rounds up to five stars
+    ranking_cache(client.application).clear()
+    assert ranked_names(client.get("/platforms?sort=rating")) == ["NJAT", "SZTC"]
+    assert ranked_names(client.get("/platforms?sort=rating&dir=asc")) == ["SZTC", "NJAT"]
 
 
 def test_the_navigation_links_to_the_platforms(client):

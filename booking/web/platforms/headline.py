@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from ...engine.ratings import RatingSummary, platform_ratings
 from ...errors import DomainError
 from ...extensions import db
 from ...models import PLATFORM_KINDS, Platform, utcnow
@@ -22,20 +23,6 @@ from ...reports.figures import FigureRow, usage_report
 from ...reports.periods import Period
 from ...reports.scope import Scope
 from .cache import TimedCache
-
-try:  # DEV GUARD: booking.engine.ratings is being written by another helper; remove when it exists
-    from ...engine.ratings import RatingSummary, platform_rating, platform_ratings
-except ImportError:
-    @dataclass(frozen=True)
-    class RatingSummary:  # type: ignore[no-redef]
-        average: float | None
-        count: int
-
-    def platform_rating(platform_id: int) -> RatingSummary:  # type: ignore[misc]
-        return RatingSummary(None, 0)
-
-    def platform_ratings(platform_ids: Any = None) -> dict[int, RatingSummary]:  # type: ignore[misc]
-        return {}
 
 #: the figures a visitor can sort the ranking by, in the table's order
 FIGURES = ("effective_hours", "external_hours", "share_rate", "utilisation", "users_served", "smes_served",

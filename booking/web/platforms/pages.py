@@ -13,6 +13,7 @@ from flask import abort, current_app, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from ...engine.ratings import platform_rating
 from ...extensions import db
 from ...models import Platform, Resource
 from ..filters import KIND_LABELS, lang
@@ -27,7 +28,6 @@ from .headline import (
     last_complete_months,
     local_today,
     platform_headline,
-    platform_rating,
     ranking,
     read_ranking_query,
 )
