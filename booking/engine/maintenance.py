@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask_babel import force_locale, gettext
@@ -34,11 +34,12 @@ from ..models import (
     User,
     utcnow,
 )
-from .availability import nearest_alternatives
+from .availability import find_free_slots
 from .calendars import add_closure
 from .calendars import add_maintenance as _add_window
 from .reservations import cancel_reservation
 from .text import _
+from .timefmt import local
 
 #: The longest window staff may set in one go: beyond it a typo (a year too far) would close
 #: a resource for good.
@@ -171,8 +172,7 @@ def _upgrade_mail(mail: OutgoingMail, reservation: Reservation, what: dict[str, 
     links = dict(params.get("links") or {})
     window_when = format_span(datetime.fromisoformat(what["start"]), datetime.fromisoformat(what["end"]), tz, lang)
     alternatives = []
-    for i, (a, b) in enumerate(sorted(nearest_alternatives(resource, reservation.start, reservation.end, now=now,
-                                                           count=ALTERNATIVES))):
+    for i, (a, b) in enumerate(alternatives_for(resource, reservation.start, reservation.end, now=now)):
         monday = a.date() - timedelta(days=a.weekday())
         links[f"alt_link_{i}"] = page("main.resource", f"/resources/{resource.id}", "book", resource_id=resource.id,
                                       day=a.date().isoformat(), start=f"{a:%H:%M}", end=f"{b:%H:%M}",
@@ -196,6 +196,24 @@ def _upgrade_mail(mail: OutgoingMail, reservation: Reservation, what: dict[str, 
     mail.params = params
     mail.subject = subject[:300]
     mail.template = "email/maintenance_cancelled"
+
+
+def alternatives_for(resource: Resource, start: datetime, end: datetime, *, now: datetime,
+                     count: int = ALTERNATIVES) -> list[tuple[datetime, datetime]]:
+    """Up to `count` free slots of the same length as [start, end) on `resource`, the nearest to it
+    first (two days before to a week after, within the booking horizon), listed in time order. A long
+    free stretch offers its nearest slot and the ones beside it, not only one."""
+    length = end - start
+    options: set[datetime] = set()
+    for s, e in find_free_slots(resource, start - timedelta(days=2), end + timedelta(days=7), now=now):
+        s, e = s.astimezone(UTC), e.astimezone(UTC)  # arithmetic in UTC: a wall clock skips an hour at DST
+        if e - s < length:
+            continue
+        nearest = min(max(start, s), e - length)
+        options.update(b for b in (nearest - length, nearest, nearest + length) if s <= b and b + length <= e)
+    chosen = sorted(sorted(options, key=lambda b: (abs(b - start), b))[:count])
+    tz = resource.platform.timezone
+    return [(local(b, tz), local(b + length, tz)) for b in chosen]
 
 
 def _elsewhere(reservation: Reservation, now: datetime) -> list[Any]:

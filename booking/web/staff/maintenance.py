@@ -26,6 +26,7 @@ from ...engine.maintenance import add_maintenance, maintenance_overlaps, plan_ma
 from ...errors import InvalidInput
 from ...extensions import db
 from ...models import Maintenance, Reservation, Resource, utcnow
+from ..filters import lang
 from ..localtime import local_datetime
 from .blueprint import bp
 from .platform import back, bookable_resources, current_platform, platform_choices
@@ -67,7 +68,7 @@ def maintenance() -> Any:
     platform = current_platform()
     resources = bookable_resources(platform)
     form = MaintenanceForm()
-    form.resource_id.choices = [SelectChoice(r.id, f"{r.display_title()} ({r.external_id})") for r in resources]
+    form.resource_id.choices = [SelectChoice(r.id, f"{r.display_title(lang())} ({r.external_id})") for r in resources]
     preview: list[Reservation] | None = None
     resource: Resource | None = None
     span: tuple[datetime, datetime] | None = None
