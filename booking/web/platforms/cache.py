@@ -1,7 +1,9 @@
-"""An in-process cache of the public ranking's figures, kept for an hour.
+"""An in-process cache of the public platform pages' figures, kept for an hour.
 
 The province-wide report by platform can take seconds at scale (issue 13: up to 2 s on PostgreSQL,
-5 s on SQLite, for a year of a province), and /platforms is a public page that anyone may reload.
+5 s on SQLite, for a year of a province), one platform's up to half a second, and /platforms and
+/platforms/<code> are public pages that anyone may reload. The ranking is keyed by its period, a
+platform's own figures by (platform, period).
 Its figures cover the last twelve *complete* months, so they change only as bookings of those
 months are checked in late or corrected: an hour-old answer is good enough, and a new month gives
 a new key (the period) and so a fresh computation.

@@ -93,6 +93,14 @@ def platform_headline(platform: Platform, period: Period, *, now: datetime | Non
     return Headline.of(report.total)
 
 
+def cached_platform_headline(cache: TimedCache, platform: Platform, period: Period) -> Headline:
+    """`platform_headline`, computed at most once an hour per platform and period (see .cache)."""
+    headline = cache.get(("platform", platform.id, period.first, period.last),
+                         lambda: platform_headline(platform, period))
+    assert isinstance(headline, Headline)
+    return headline
+
+
 def province_figures(period: Period, *, now: datetime | None = None) -> dict[int, tuple[Headline, RatingSummary]]:
     """Every platform's figures and rating, by platform id: the expensive part of the ranking."""
     report = usage_report(Scope(None), period, "platform", now=now, with_total=False)

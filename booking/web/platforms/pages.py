@@ -1,8 +1,8 @@
 """/platforms (the province's ranking by sharing performance) and /platforms/<code> (a platform's
 public page: introduction, contacts, opening hours, resources, rating and headline figures).
 
-Public: no login. The figures cover the last twelve complete months (booking.web.platforms.headline);
-the ranking's are cached for an hour (booking.web.platforms.cache).
+Public: no login. The figures cover the last twelve complete months (booking.web.platforms.headline)
+and are cached for an hour (booking.web.platforms.cache): anyone may reload a public page.
 """
 from __future__ import annotations
 
@@ -24,10 +24,10 @@ from .headline import (
     TEXT_SORTS,
     BadRankingQuery,
     all_platforms,
+    cached_platform_headline,
     cached_province_figures,
     last_complete_months,
     local_today,
-    platform_headline,
     ranking,
     read_ranking_query,
 )
@@ -110,6 +110,6 @@ def platform_page(code: str) -> Any:
         website=safe_website(platform.website), resources=resources, kind=kind,
         kind_counts=[(k, kind_counts[k]) for k in KIND_LABELS if k in kind_counts],
         total_resources=sum(kind_counts.values()), rating=platform_rating(platform.id),
-        figures=platform_headline(platform, period), period=period,
+        figures=cached_platform_headline(ranking_cache(), platform, period), period=period,
         kind_label=PLATFORM_KIND_LABELS.get(platform.kind),
     )
