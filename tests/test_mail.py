@@ -60,7 +60,7 @@ def test_confirmation_has_local_time_link_and_invitation(mail_app, smtp_server, 
     text = mail.text()
     assert text.startswith("Hello Ada,")
     assert f"{local_label(start, start + timedelta(minutes=90), 'Europe/Berlin')} (Europe/Berlin)" in text
-    assert "https://onestop.example.org/bookings" in text and f"reservation-{reservation.id}" in text
+    assert f"https://onestop.example.org/bookings/{reservation.id}" in text  # the booking's own page
     assert "Berlin Lab" in mail.html()
 
     cal = calendar_of(mail)
@@ -119,7 +119,7 @@ def test_request_needing_approval_tells_user_and_staff_then_approval_sends_invit
     to_staff = by_rcpt["staff@example.com"]
     assert to_staff.subject.startswith("New booking awaiting approval: NMR 600")
     assert "booker@example.com" in to_staff.text() and org.name_en in to_staff.text()  # the booker's verified organisation, in the reader's language
-    assert "https://onestop.example.org/staff" in to_staff.text()
+    assert f"https://onestop.example.org/bookings/{reservation.id}" in to_staff.text()  # the page staff decide on
 
     approve_reservation(staff, reservation)
     db.session.commit()
