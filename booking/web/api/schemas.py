@@ -396,7 +396,7 @@ class ReservationSchema(ma.Schema):
 
 
 class ChangeReservationBody(ma.Schema):
-    """PATCH of a reservation: a new time, a new purpose, or both (at least one field)."""
+    """PATCH of a reservation: a new time, a new purpose, or both (without either: 422)."""
 
     class Meta:
         unknown = ma.EXCLUDE
@@ -405,11 +405,6 @@ class ChangeReservationBody(ma.Schema):
     end = Instant(metadata={"description": "the new end (with start)"})
     purpose = Text(metadata={"description": "the new purpose"})
     reason = Text(metadata={"description": "why (required when staff change someone else's booking)"})
-
-    @ma.validates_schema
-    def _something(self, data: dict[str, Any], **kwargs: Any) -> None:
-        if not any(data.get(k) is not None for k in ("start", "end", "purpose")):
-            raise ma.ValidationError(_("Give a new start and end, or a new purpose."), field_name="start")
 
 
 class ReasonBody(ma.Schema):
