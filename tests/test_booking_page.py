@@ -219,3 +219,27 @@ def test_the_orders_page_shows_its_reference(client, auth, world):
     year = order.created_at.astimezone(SHANGHAI).year
     assert order_reference(order) == f"OR-{year}-{order.id:06d}"
     assert order_reference(order) in html
+
+
+def test_staff_decide_a_pending_booking_on_its_page(client, auth, make_platform, make_resource, make_user):
+    platform = make_platform(booking_rules={"requires_approval": True})
+    resource = make_resource(platform=platform, opening_hours=None)
+    booker = make_user(email="booker@example.com")
+    staff = make_user(email="decider@example.com", role="staff", platform=platform)
+    pending = create_reservation(booker, resource, days_ahead(3, 9), days_ahead(3, 10))
+    db.session.commit()
+    assert pending.status == "pending"
+    auth.login(staff.email)
+    html = text(client.get(f"/bookings/{pending.id}?lang=en"))
+    assert "Awaiting approval" in html and f"/bookings/{pending.id}/decision/approve" in html
+    token = csrf_token(client, f"/bookings/{pending.id}")
+    refused = client.post(f"/bookings/{pending.id}/decision/reject?lang=en", data={"csrf_token": token})
+    assert refused.status_code == 303
+    assert "Give the booker a reason" in text(client.get(refused.location))
+    db.session.expire_all()
+    assert db.session.get(Reservation, pending.id).status == "pending"
+    approved = client.post(f"/bookings/{pending.id}/decision/approve", data={"csrf_token": token})
+    assert approved.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Reservation, pending.id).status == "confirmed"
+    assert "Approved." in text(client.get(f"/bookings/{pending.id}?lang=en"))

@@ -23,7 +23,14 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 from ...engine.attendance import can_check_in, check_in, check_out, checkin_window
 from ...engine.checks import minutes_label
 from ...engine.references import BOOKING_PREFIX, order_reference, parse_reference, reservation_reference
-from ...engine.reservations import get_reservation, mark_outcome, move_reservation, status_label
+from ...engine.reservations import (
+    approve_reservation,
+    get_reservation,
+    mark_outcome,
+    move_reservation,
+    reject_reservation,
+    status_label,
+)
 from ...engine.rules import effective_rules
 from ...engine.timefmt import describe, local
 from ...errors import DomainError, NotFound
@@ -158,6 +165,7 @@ def _render(reservation: Reservation, form: ChangeForm | None = None, status: in
         "check_in": can_check_in(reservation, now) and (is_owner or is_staff),
         "check_out": reservation.status == "confirmed" and reservation.checked_in_at is not None,
         "outcome": is_staff and reservation.status == "confirmed" and reservation.start <= now,
+        "decide": is_staff and reservation.status == "pending",
     }
     return render_template(
         "bookings/detail.html", r=reservation, reference=reservation_reference(reservation),
@@ -239,4 +247,28 @@ def attendance(reservation_id: int, action: str) -> Any:
     target = request.form.get("next", "")
     if target.startswith("/") and not target.startswith("//"):
         return redirect(target, 303)
+    return redirect(url_for("bookings.detail", reservation_id=reservation.id), 303)
+
+
+@bp.post("/bookings/<int:reservation_id>/decision/<action>")
+@login_required
+def decision(reservation_id: int, action: str) -> Any:
+    """Staff approve or reject a pending booking from its page (the link in their mail leads here)."""
+    reservation = _load(reservation_id)
+    if action not in ("approve", "reject"):
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    reason = request.form.get("reason", "")[:2000]
+    try:
+        if action == "approve":
+            approve_reservation(current_user, reservation, reason)
+            flash(_("Approved."), "success")
+        else:
+            reject_reservation(current_user, reservation, reason)
+            flash(_("Rejected."), "success")
+    except DomainError as exc:
+        if exc.status == 403:
+            raise
+        flash_refusal(exc)
     return redirect(url_for("bookings.detail", reservation_id=reservation.id), 303)
