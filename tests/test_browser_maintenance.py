@@ -150,3 +150,57 @@ def test_maintenance_two_steps_keep_then_cancel(live_server: Any, browser: Any) 
             phone.close()
     finally:
         context.close()
+
+
+def test_closure_two_steps_training_switch_and_exports(live_server: Any, browser: Any) -> None:
+    """The same two steps for a platform closure (every resource), the training page's feed list,
+    and the export form on the staff calendar."""
+    app, base = live_server
+    world = seed(app)
+    day = world["day"].isoformat()
+    with app.app_context():
+        from booking.catalog.importer import import_feed
+
+        import_feed(['{"platform": "NJNC", "external_id": "NJNC-I-003", "kind": "instrument", "title": "透射电镜", '
+                     '"title_en": "Transmission electron microscope", "training_required": true}'])
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        log_in(page, base, "staff@njnc.example")
+        page.goto(f"{base}/staff/closures?lang=en")
+        page.fill("#first_day", day)
+        page.fill("#last_day", day)
+        page.fill("#title", "Power maintenance in the building")
+        page.click("#closure-form button[type=submit]")
+        page.wait_for_selector("#closure-preview")
+        assert page.locator("#affected-bookings tbody tr").count() == 4  # both instruments
+        shoot(page, "c1-closure-preview")
+        page.check("#closure-confirm input[value=keep]")
+        page.click("#closure-confirm button[type=submit]")
+        page.wait_for_selector(".flash-success")
+        assert "4 bookings in it were kept" in page.inner_text(".flash-success")
+        page.goto(f"{base}/staff?view=week&date={day}&lang=en")
+        assert page.locator(".maintenance-warning").count() == 4
+        shoot(page, "c2-calendar-closed")
+
+        page.goto(f"{base}/staff/training?lang=en")
+        row = page.locator("#feed-training tr", has_text="Transmission electron microscope")
+        assert "Training required" in row.inner_text()
+        row.locator("button[value=off]").click()
+        page.wait_for_selector(".flash-success")
+        row = page.locator("#feed-training tr", has_text="Transmission electron microscope")
+        assert "Anyone may book" in row.inner_text() and "switched by staff" in row.inner_text()
+        shoot(page, "t1-training-switched-off")
+
+        page.goto(f"{base}/staff?view=week&date={day}&lang=en")
+        page.click("details.export-bookings summary")
+        page.select_option("#export-format", "csv")
+        with page.expect_download() as download:
+            page.click("details.export-bookings button[type=submit]")
+        body = Path(download.value.path()).read_bytes()
+        assert body.startswith(b"\xef\xbb\xbf") and body.decode("utf-8-sig").count("OS-") == 4
+        shoot(page, "e1-export-form")
+    finally:
+        context.close()

@@ -5,7 +5,7 @@ of the platform in those days, then the choice (cancel them and tell the users, 
 """
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import flash, render_template, request
@@ -46,6 +46,7 @@ def closures() -> Any:
     platform = current_platform()
     form = ClosureForm()
     preview: list[Reservation] | None = None
+    span: tuple[datetime, datetime] | None = None
     if form.validate_on_submit():
         tz = platform.timezone
         if form.last_day.data < form.first_day.data:
@@ -78,13 +79,13 @@ def closures() -> Any:
                                        "Closure added; %(num)d bookings in it were kept.", len(ids)), "success")
                     return back(platform, "staff.closures")
                 if not form.errors or form.affected.errors:  # the list again, beside the missing choice
-                    preview = hits
+                    preview, span = hits, (start, end)
                     form.seen.data = ",".join(str(r.id) for r in hits)
     rows = db.session.scalars(select(Closure).where(
         Closure.platform_id == platform.id, Closure.end > utcnow() - timedelta(days=1)).order_by(Closure.start)).all()
     return render_template("staff/closures.html", platform=platform, platforms=platform_choices(), form=form,
                            closures=rows, tz=platform.timezone, calendars=available_holiday_calendars(),
-                           action_form=FlaskForm(), preview=preview), 200 if not form.errors else 422
+                           action_form=FlaskForm(), preview=preview, span=span), 200 if not form.errors else 422
 
 
 @bp.post("/closures/holidays")
