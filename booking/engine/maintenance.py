@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
 from ..accounts.access import require_staff_of
@@ -24,10 +23,8 @@ from ..errors import InvalidInput
 from ..extensions import db
 from ..models import (
     ACTIVE_STATUSES,
-    BookingEvent,
     Closure,
     Maintenance,
-    OutgoingMail,
     Platform,
     Reservation,
     Resource,
@@ -37,6 +34,7 @@ from ..models import (
 from .availability import find_free_slots
 from .calendars import add_closure
 from .calendars import add_maintenance as _add_window
+from .events import publish
 from .reservations import cancel_reservation
 from .text import _
 from .timefmt import local
@@ -144,58 +142,16 @@ def add_closure_over_bookings(actor: User, platform: Platform, start: datetime, 
 
 
 def _cancel_and_tell(actor: User, reservation: Reservation, note: str, what: dict[str, Any], now: datetime) -> None:
+    """Cancel through the engine (vouchers, reminders, waitlist follow), then publish what the
+    booker's mail must add: the window and the nearest alternatives (booking.notify.maintenance)."""
     cancel_reservation(actor, reservation, note, now=now)
-    event = db.session.scalars(select(BookingEvent).where(
-        BookingEvent.reservation_id == reservation.id, BookingEvent.kind == "cancelled",
-    ).order_by(BookingEvent.id.desc()).limit(1)).first()
-    if event is None:
-        return
-    # The outlet queued the ordinary cancellation mail with the event; it becomes the maintenance
-    # mail: the same message (Message-ID, invitation withdrawal), saying why and what is free instead.
-    # (An occurrence of a recurring series is told with its series' one mail, at the commit: that
-    # mail keeps the ordinary wording, whose reason names the maintenance.)
-    for mail in db.session.scalars(select(OutgoingMail).where(
-            OutgoingMail.event_id == event.id, OutgoingMail.kind == "cancelled", OutgoingMail.raw == "")):
-        _upgrade_mail(mail, reservation, what, now)
+    alternatives = [{"start": a.isoformat(), "end": b.isoformat()}
+                    for a, b in alternatives_for(reservation.resource, reservation.start, reservation.end, now=now)]
+    elsewhere = [{"resource_id": item.resource.id, "start": item.start.isoformat(), "end": item.end.isoformat()}
+                 for item in _elsewhere(reservation, now)]
+    publish("maintenance.cancelled", reservation, actor, now, window=what, alternatives=alternatives,
+            elsewhere=elsewhere)
     db.session.flush()
-
-
-def _upgrade_mail(mail: OutgoingMail, reservation: Reservation, what: dict[str, Any], now: datetime) -> None:
-    from ..notify.links import page
-    from ..notify.messages import format_span, lang_of
-
-    lang = lang_of(mail.language)
-    resource = reservation.resource
-    tz = resource.platform.timezone
-    params = dict(mail.params or {})
-    context = dict(params.get("context") or {})
-    links = dict(params.get("links") or {})
-    window_when = format_span(datetime.fromisoformat(what["start"]), datetime.fromisoformat(what["end"]), tz, lang)
-    alternatives = []
-    for i, (a, b) in enumerate(alternatives_for(resource, reservation.start, reservation.end, now=now)):
-        monday = a.date() - timedelta(days=a.weekday())
-        links[f"alt_link_{i}"] = page("main.resource", f"/resources/{resource.id}", "book", resource_id=resource.id,
-                                      day=a.date().isoformat(), start=f"{a:%H:%M}", end=f"{b:%H:%M}",
-                                      week=monday.isoformat())
-        alternatives.append({"when": format_span(a, b, tz, lang)})
-    elsewhere = []
-    for i, item in enumerate(_elsewhere(reservation, now)):
-        links[f"else_link_{i}"] = page("main.resource", f"/resources/{item.resource.id}", "book",
-                                       resource_id=item.resource.id, **item.form_values())
-        elsewhere.append({"title": item.resource.display_title(lang), "platform": item.platform.name(lang),
-                          "city": item.resource.city or item.platform.city(lang) or "",
-                          "when": format_span(item.start, item.end, item.platform.timezone, lang)})
-    context.update(maintenance={"kind": what["kind"], "reason": what["reason"], "when": window_when},
-                   alternatives=alternatives, elsewhere=elsewhere)
-    with force_locale(lang):
-        subject = (gettext("Booking cancelled for maintenance: %(title)s, %(when)s", title=context.get("title", ""),
-                           when=context.get("when", "")) if what["kind"] == "maintenance" else
-                   gettext("Booking cancelled, the platform is closed: %(title)s, %(when)s",
-                           title=context.get("title", ""), when=context.get("when", "")))
-    params.update(context=context, links=links, subject=subject)
-    mail.params = params
-    mail.subject = subject[:300]
-    mail.template = "email/maintenance_cancelled"
 
 
 def alternatives_for(resource: Resource, start: datetime, end: datetime, *, now: datetime,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ..engine.events import DomainEvent
 from .events import on_booking_event
+from .maintenance import maintenance_cancelled
 from .orders import order_step
 from .services import qualification_granted, training_declined, training_requested, waitlist_offered
 
@@ -22,3 +23,5 @@ def on_event(event: DomainEvent) -> None:
         qualification_granted(event.subject, event.at)
     elif event.name == "qualification.declined":
         training_declined(event.subject, event.at)
+    elif event.name == "maintenance.cancelled":
+        maintenance_cancelled(event.subject, event.data)

@@ -58,7 +58,7 @@ def closures() -> Any:
             except InvalidInput as exc:
                 form.last_day.errors = [exc.message]
             else:
-                confirmed = form.step.data == "confirm"
+                confirmed = form.step.data == "confirm" or not hits  # nothing in the way: no second step
                 if confirmed and hits and form.affected.data not in ("cancel", "keep"):
                     form.affected.errors = [_("Choose what happens to the bookings in these days.")]
                 elif confirmed and not {r.id for r in hits} <= listed_ids(form.seen.data):
