@@ -72,7 +72,7 @@ def test_staff_switch_off_holds_over_re_imports_until_they_follow_the_feed_again
     sem = resource("T-1")
 
     auth.login(staff.email)
-    page = client.get("/staff/training").get_data(as_text=True)
+    page = client.get("/staff/training?lang=en").get_data(as_text=True)
     assert "Training required by the feed" in page and f'data-resource="{sem.id}"' in page
     token = csrf_token(client, "/staff/training")
     answer = client.post(f"/staff/training/resources/{sem.id}/requirement", data={"csrf_token": token, "required": "off"})
@@ -95,7 +95,7 @@ def test_staff_switch_off_holds_over_re_imports_until_they_follow_the_feed_again
                            datetime(2027, 3, 2, 2, tzinfo=UTC), now=NOW)
     db.session.rollback()
 
-    page = client.get("/staff/training").get_data(as_text=True)
+    page = client.get("/staff/training?lang=en").get_data(as_text=True)
     assert "switched by staff; kept when the feed is imported again" in page
     token = csrf_token(client, "/staff/training")
     client.post(f"/staff/training/resources/{sem.id}/requirement", data={"csrf_token": token, "required": "feed"})
