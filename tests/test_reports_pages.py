@@ -237,3 +237,18 @@ def test_chart_titles_follow_the_page_language(client, auth, shop):
     assert "时段" in zh or "月份" in zh  # an axis title
     en = client.get(f"/staff/reports?period={token}&lang=en").get_data(as_text=True)
     assert "Effective and external hours by month" in en and "按月有效机时与对外服务机时" not in en
+
+
+def test_share_chart_draws_thirty_platforms_and_tabulates_all(app):
+    from booking.reports.charts import share_chart
+    from booking.reports.figures import FigureRow
+
+    rows = [FigureRow(n, {"name_zh": f"平台{n}", "name_en": f"Platform {n}"}, effective_hours=10.0,
+                      external_hours=float(n % 10)) for n in range(40)]
+    rows.append(FigureRow(99, {"name_zh": "无机时", "name_en": "Idle"}))  # no effective hours: no share rate
+    with app.test_request_context("/?lang=en"):
+        chart = share_chart(rows, "en")
+    svg = str(chart.svg)
+    assert len(chart.rows) == 40 and chart.rows[0][1] == "90.0%"
+    assert sum(f">Platform {n}<" in svg for n in range(40)) == 30
+    assert "Idle" not in svg and "Share rate by platform" in svg

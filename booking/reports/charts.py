@@ -175,12 +175,18 @@ def utilisation_charts(rows: Sequence[FigureRow], lang: str) -> list[Chart]:
     ]
 
 
+SHARE_BARS = 30  # a province has many platforms: the chart draws the first 30, its table lists all
+
+
 def share_chart(rows: Sequence[FigureRow], lang: str) -> Chart:
-    """Each platform's share rate (external / effective hours), highest first."""
-    ranked = sorted(rows, key=lambda r: (-(r.share_rate or 0.0), _name(r, lang)))
-    ranked = [row for row in ranked if row.effective_hours > 0]
-    return _ranking(_("Share rate by platform"), ranked, lang, _("Share rate"), lambda r: r.share_rate,
-                    _("Platform"), "share")
+    """Each platform's share rate (external / effective hours), highest first; platforms without
+    effective hours have no rate and are left out."""
+    ranked = [row for row in sorted(rows, key=lambda r: (-(r.share_rate or 0.0), _name(r, lang)))
+              if row.effective_hours > 0]
+    chart = _ranking(_("Share rate by platform"), ranked[:SHARE_BARS], lang, _("Share rate"),
+                     lambda r: r.share_rate, _("Platform"), "share")
+    chart.rows = [[_name(row, lang), _percent(row.share_rate)] for row in ranked]
+    return chart
 
 
 __all__ = ["Chart", "heat_chart", "share_chart", "trend_chart", "utilisation_charts"]
