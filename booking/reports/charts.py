@@ -39,7 +39,7 @@ def _style(colours: tuple[str, ...]) -> Style:
         foreground_subtle="#5f6b7a", opacity=".9", opacity_hover="1", colors=colours, font_family=FONT,
         title_font_family=FONT, label_font_family=FONT, major_label_font_family=FONT, legend_font_family=FONT,
         value_font_family=FONT, tooltip_font_family=FONT, no_data_font_family=FONT,
-        title_font_size=17, label_font_size=12, major_label_font_size=12, legend_font_size=13,
+        title_font_size=18, label_font_size=13, major_label_font_size=13, legend_font_size=14,
         no_data_font_size=18, guide_stroke_color="#dde3ea", major_guide_stroke_color="#c9d1db",
     )
 
@@ -82,7 +82,7 @@ def _config(title: str, **options: Any) -> dict[str, Any]:
     settings: dict[str, Any] = dict(
         title=title, style=STYLE, js=[], css=["file://style.css", "file://graph.css"],
         disable_xml_declaration=True, no_prefix=False,
-        no_data_text=_("No data for this period"), width=720, height=380, legend_at_bottom=True,
+        no_data_text=_("No data for this period"), width=600, height=360, legend_at_bottom=True,
         truncate_legend=40, truncate_label=28, print_values=False,
         margin=12, spacing=10,
     )
@@ -114,7 +114,7 @@ def trend_chart(points: Sequence[MonthPoint]) -> Chart:
     """Effective and external hours, month by month."""
     title = _("Effective and external hours by month")
     chart = _new(pygal.Bar, title, x_title=_("Month"), y_title=_("Hours"),
-                                value_formatter=lambda v: f"{v:,.1f}")
+                 value_formatter=lambda v: f"{v:,.1f}", x_label_rotation=40 if len(points) > 6 else 0)
     chart.x_labels = [p.label for p in points]
     if any(p.effective_hours for p in points):
         chart.add(_("Effective hours"), [p.effective_hours for p in points])
@@ -132,8 +132,7 @@ def heat_chart(heat: HeatMap) -> Chart:
     title = _("Utilisation by weekday and hour")
     days = weekday_labels()
     chart = _new(pygal.Dot, title, x_title=_("Hour of day"), y_title=_("Weekday"), show_legend=False,
-                                x_label_rotation=0, value_formatter=lambda v: f"{v:.1f}%", height=330,
-                 style=HEAT_STYLE)
+                 x_label_rotation=0, value_formatter=lambda v: f"{v:.1f}%", height=330, style=HEAT_STYLE)
     chart.x_labels = [str(h) for h in range(24)]
     cells = [[heat.utilisation(day, hour) for hour in range(24)] for day in range(7)]
     if any(heat.open[day][hour] > 0 or heat.effective[day][hour] > 0 for day in range(7) for hour in range(24)):
@@ -151,8 +150,7 @@ def _name(row: FigureRow, lang: str) -> str:
 def _ranking(title: str, rows: Sequence[FigureRow], lang: str, series: str,
              value: Callable[[FigureRow], float | None], y_title: str, slug: str) -> Chart:
     chart = _new(pygal.HorizontalBar, title, x_title=series, y_title=y_title, show_legend=False,
-                                          value_formatter=lambda v: f"{v:.1f}%",
-                                          height=max(200, 90 + 32 * len(rows)))
+                 value_formatter=lambda v: f"{v:.1f}%", height=max(200, 90 + 32 * len(rows)))
     # pygal draws the first label at the bottom: reversed, the list reads from the top down
     ordered = list(reversed(rows))
     chart.x_labels = [_name(row, lang) for row in ordered]
