@@ -210,6 +210,8 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=50_000)
     parser.add_argument("--runs", type=int, default=3, help="each timing is the best of this many")
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--keep", action="store_true", help="keep the database and print its URL (for --reuse)")
+    parser.add_argument("--reuse", metavar="URL", help="time the figures on a database an earlier --keep left")
     args = parser.parse_args()
 
     import flask_migrate
@@ -221,7 +223,13 @@ def main() -> None:
     from booking.reports.periods import Period
     from booking.reports.scope import report_scope
 
-    url, drop = prepare_database(args.database_url)
+    if args.reuse:
+        url, drop = args.reuse, lambda: None
+    else:
+        url, drop = prepare_database(args.database_url)
+        if args.keep:
+            print(f"keeping the database: --reuse '{url}'", flush=True)
+            drop = lambda: None  # noqa: E731
     instance = Path(tempfile.mkdtemp(prefix="onestop-bench-instance-"))
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(instance), "SECRET_KEY": "bench",
                       "SERVER_NAME": "bench.test", "TESTING": True})
@@ -230,7 +238,10 @@ def main() -> None:
         with app.app_context():
             print(f"database: {db.engine.dialect.name}", flush=True)
             flask_migrate.upgrade(directory=str(ROOT / "migrations"))
-            data = seed(args.resources, args.reservations, args.orders, random.Random(args.seed))
+            if args.reuse:
+                data = {"big": "B000", "small": "B123"}
+            else:
+                data = seed(args.resources, args.reservations, args.orders, random.Random(args.seed))
             db.session.remove()
             results: list[tuple[str, float, str]] = []
 

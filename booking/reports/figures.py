@@ -60,6 +60,7 @@ from ..models import (
 )
 from .errors import BadGrouping
 from .periods import Period
+from .ratings import rating_figures
 from .scope import Scope
 from .sql import dialect, epoch_seconds, greatest, grouped_percentiles, hours_between, instant, least, zoned
 
@@ -101,7 +102,8 @@ class FigureRow:
     approval_median_hours: float | None = None
     approval_p90_hours: float | None = None
     waitlist_unfulfilled: int = 0
-    rating: float | None = None  # ratings come with the pages round
+    rating: float | None = None  # average stars of the ratings of this period's services
+    ratings: int = 0
 
     @property
     def utilisation(self) -> float | None:
@@ -320,6 +322,7 @@ def usage_report(scope: Scope, period: Period, group: str = "platform", *, now: 
     _approval_figures(frame, rows)
     _waitlist_figures(frame, rows)
     _open_hours(frame, rows)
+    rating_figures(frame, rows)
     if group == "service":
         total = rows.setdefault(SERVICE_KEY, FigureRow(SERVICE_KEY, {"name_zh": "全部", "name_en": "All"}))
     elif with_total:
@@ -421,22 +424,36 @@ def _money(value: Any) -> Decimal:
 
 
 def order_times(frame: Frame) -> Any:
-    """One row per order of the scope that has a completion: when its samples came, its report
-    went, it closed."""
-    query = (
+    """One row per order of the scope completed around the period: when it closed, when its
+    samples came and its report went.
+
+    Completion is final (booking.orders.service), so an order has one "completed" event; the
+    rows are chosen by that event's time (a plain column the planners estimate well; grouping
+    first and filtering on the aggregate made PostgreSQL expect one row and loop)."""
+    events = select(OrderEvent.order_id.label("order_id"), OrderEvent.at.label("completed_at")).where(
+        OrderEvent.to_status == "completed", OrderEvent.at >= instant(frame.earliest),
+        OrderEvent.at < instant(frame.latest))
+    if frame.scope.platform_id is not None:  # through ix_service_order_platform_status
+        events = events.where(OrderEvent.order_id.in_(
+            select(Order.id).where(Order.platform_id == frame.scope.platform_id)))
+    completed = events.subquery("completed")
+    steps = (
         select(
             OrderEvent.order_id.label("order_id"),
             func.min(case((OrderEvent.to_status == "received", OrderEvent.at))).label("received_at"),
             func.max(case((OrderEvent.to_status == "reported", OrderEvent.at))).label("reported_at"),
-            func.max(case((OrderEvent.to_status == "completed", OrderEvent.at))).label("completed_at"),
         )
-        .where(OrderEvent.to_status.in_(("received", "reported", "completed")))
+        .where(OrderEvent.to_status.in_(("received", "reported")),
+               OrderEvent.order_id.in_(select(completed.c.order_id)))
         .group_by(OrderEvent.order_id)
-        .having(func.max(case((OrderEvent.to_status == "completed", 1), else_=0)) == 1)
+        .subquery("steps")
     )
-    if frame.scope.platform_id is not None:  # through ix_service_order_platform_status
-        query = query.where(OrderEvent.order_id.in_(select(Order.id).where(Order.platform_id == frame.scope.platform_id)))
-    return query.subquery("order_times")
+    return (
+        select(completed.c.order_id, completed.c.completed_at, steps.c.received_at, steps.c.reported_at)
+        .select_from(completed)
+        .outerjoin(steps, steps.c.order_id == completed.c.order_id)
+        .subquery("order_times")
+    )
 
 
 def order_frame(frame: Frame, times: Any, *columns: Any) -> Any:
