@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, request
+from flask import Flask, g, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
@@ -121,7 +121,8 @@ def url_with(**changes: Any) -> str:
     from urllib.parse import urlencode
 
     query = urlencode(args, doseq=True)
-    return f"{request.path}?{query}" if query else request.path
+    path = g.get("get_path") or request.path  # a POST page's links lead to its GET page (set by the view)
+    return f"{path}?{query}" if query else path
 
 
 def has_endpoint(name: str) -> bool:
