@@ -7,7 +7,7 @@ booking.web registers.
 """
 from __future__ import annotations
 
-from . import booking, compare, order, page, training, label  # noqa: F401  (the routes)
+from . import booking, compare, label, order, page, training  # noqa: F401  (the routes)
 from .blueprint import bp
 
 __all__ = ["bp"]
