@@ -26,7 +26,7 @@ from ...extensions import db
 from ...models import Closure, Reservation, utcnow
 from ..localtime import day_bounds
 from .blueprint import bp
-from .maintenance import CHOICES, listed_ids
+from .maintenance import CHOICES, decide_over_bookings
 from .platform import back, current_platform, platform_choices
 
 
@@ -58,14 +58,10 @@ def closures() -> Any:
             except InvalidInput as exc:
                 form.last_day.errors = [exc.message]
             else:
-                confirmed = form.step.data == "confirm" or not hits  # nothing in the way: no second step
-                if confirmed and hits and form.affected.data not in ("cancel", "keep"):
-                    form.affected.errors = [_("Choose what happens to the bookings in these days.")]
-                elif confirmed and not {r.id for r in hits} <= listed_ids(form.seen.data):
-                    flash(_("More bookings fall in these days than when you checked: look again before you choose."),
-                          "error")
-                elif confirmed:
-                    cancel = bool(hits) and form.affected.data == "cancel"
+                cancel = decide_over_bookings(
+                    form, hits, _("Choose what happens to the bookings in these days."),
+                    _("More bookings fall in these days than when you checked: look again before you choose."))
+                if cancel is not None:
                     _closure, ids = add_closure_over_bookings(current_user, platform, start, end, form.title.data,
                                                               cancel)
                     if not ids:

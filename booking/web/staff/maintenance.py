@@ -62,6 +62,20 @@ def listed_ids(text: str | None) -> set[int]:
     return {int(x) for x in (text or "").split(",") if x.strip().isdigit()}
 
 
+def decide_over_bookings(form: Any, hits: list[Reservation], choose: str, changed: str) -> bool | None:
+    """The second step of a window over bookings: whether to cancel them, or None while the staff
+    member must still look (first step, or more bookings than the list they saw) or choose."""
+    if form.step.data != "confirm" and hits:
+        return None
+    if hits and form.affected.data not in ("cancel", "keep"):
+        form.affected.errors = [choose]
+        return None
+    if not {r.id for r in hits} <= listed_ids(form.seen.data):
+        flash(changed, "error")
+        return None
+    return bool(hits) and form.affected.data == "cancel"
+
+
 @bp.route("/maintenance", methods=["GET", "POST"])
 @role_required("staff")
 def maintenance() -> Any:
@@ -84,14 +98,10 @@ def maintenance() -> Any:
         except InvalidInput as exc:
             form.end_day.errors = [exc.message]
         else:
-            confirmed = form.step.data == "confirm" or not hits  # nothing in the way: no second step
-            if confirmed and hits and form.affected.data not in ("cancel", "keep"):
-                form.affected.errors = [_("Choose what happens to the bookings in this window.")]
-            elif confirmed and not {r.id for r in hits} <= listed_ids(form.seen.data):
-                flash(_("More bookings fall in this window than when you checked: look again before you choose."),
-                      "error")
-            elif confirmed:
-                cancel = bool(hits) and form.affected.data == "cancel"
+            cancel = decide_over_bookings(
+                form, hits, _("Choose what happens to the bookings in this window."),
+                _("More bookings fall in this window than when you checked: look again before you choose."))
+            if cancel is not None:
                 _window, ids = add_maintenance(current_user, resource, start, end, form.reason.data or "", cancel)
                 if not ids:
                     flash(_("Maintenance window added."), "success")
