@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from booking.extensions import db
 from booking.models import Maintenance, OutgoingMail, Platform, Reservation, Resource, utcnow
 
-from support import PASSWORD
+from support import PASSWORD, browser_log_in
 
 SHOTS = Path(os.environ.get("ONESTOP_SCREENSHOTS", "/tmp/onestop-screenshots"))
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -53,14 +53,6 @@ def seed(app: Any) -> dict[str, Any]:
         return {"day": day, "sem": sem.id, "ids": ids}
 
 
-def log_in(page: Any, base: str, email: str) -> None:
-    page.goto(f"{base}/login?lang=en")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_url(f"{base}/")
-
-
 def shoot(page: Any, name: str) -> None:
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(SHOTS / f"maintenance-{name}.png"), full_page=True)
@@ -87,7 +79,7 @@ def test_maintenance_two_steps_keep_then_cancel(live_server: Any, browser: Any) 
     try:
         page = context.new_page()
         page.set_default_timeout(15000)
-        log_in(page, base, "staff@njnc.example")
+        browser_log_in(page, base, "staff@njnc.example")
         page.goto(f"{base}/staff/maintenance?lang=en")
         shoot(page, "1-form")
 
@@ -140,7 +132,7 @@ def test_maintenance_two_steps_keep_then_cancel(live_server: Any, browser: Any) 
         try:
             small = phone.new_page()
             small.set_default_timeout(15000)
-            log_in(small, base, "staff@njnc.example")
+            browser_log_in(small, base, "staff@njnc.example")
             small.goto(f"{base}/staff/maintenance?lang=zh")
             shoot(small, "8-form-phone-zh")
             fill_window(small, world["sem"], day, "09:00", "14:00", "更换电子枪")
@@ -168,7 +160,7 @@ def test_closure_two_steps_training_switch_and_exports(live_server: Any, browser
     try:
         page = context.new_page()
         page.set_default_timeout(15000)
-        log_in(page, base, "staff@njnc.example")
+        browser_log_in(page, base, "staff@njnc.example")
         page.goto(f"{base}/staff/closures?lang=en")
         page.fill("#first_day", day)
         page.fill("#last_day", day)

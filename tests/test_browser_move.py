@@ -17,7 +17,7 @@ import pytest
 from booking.extensions import db
 from booking.models import Platform, Reservation, Resource
 
-from support import PASSWORD
+from support import PASSWORD, browser_log_in
 
 SHOTS = Path(os.environ.get("ONESTOP_SCREENSHOTS", "/tmp/onestop-screenshots"))
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -54,14 +54,6 @@ def seed(app: Any) -> tuple[int, int]:
         return mine.id, resource.id
 
 
-def log_in(page: Any, base: str, email: str) -> None:
-    page.goto(f"{base}/login?lang=en")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_url(f"{base}/")
-
-
 def shoot(page: Any, name: str) -> None:
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
@@ -75,7 +67,7 @@ def test_move_a_booking_on_its_page(live_server: Any, browser: Any) -> None:
     try:
         page = context.new_page()
         page.set_default_timeout(15000)
-        log_in(page, base, "alice@example.com")
+        browser_log_in(page, base, "alice@example.com")
         page.goto(f"{base}/bookings?lang=en")
         page.click(f"#reservation-{reservation_id} a.booking-details")
         page.wait_for_url(f"{base}/bookings/{reservation_id}")
@@ -130,7 +122,7 @@ def test_staff_day_view_and_book_for_a_user(live_server: Any, browser: Any) -> N
     try:
         page = context.new_page()
         page.set_default_timeout(15000)
-        log_in(page, base, "staff@njxrd.example")
+        browser_log_in(page, base, "staff@njxrd.example")
         day = days_ahead(6, 0).date().isoformat()
         page.goto(f"{base}/staff?view=day&date={day}&lang=en")
         form = page.locator("form.book-for-form")

@@ -17,7 +17,7 @@ from test_browser_booking import verified_org
 from booking.extensions import db
 from booking.models import Order, OrderEvent, OutgoingMail, Platform, Resource
 
-from support import PASSWORD
+from support import PASSWORD, browser_log_in
 
 SHOTS = Path(os.environ.get("ONESTOP_SCREENSHOTS", "/tmp/onestop-screenshots"))
 REPORT = b"%PDF-1.4\n% OneStop test report\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -50,14 +50,6 @@ def seed(app: Any) -> int:
         return resource.id
 
 
-def log_in(page: Any, base: str, email: str) -> None:
-    page.goto(f"{base}/login?lang=en")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_url(f"{base}/")
-
-
 def shoot(page: Any, name: str) -> None:
     page.evaluate("window.scrollTo(0, 0)")  # else the sticky header is drawn mid-page
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
@@ -84,7 +76,7 @@ def test_order_quote_accept_report_download_in_a_real_browser(live_server: Any, 
         assert "Log in to order" in user.locator("#order").inner_text()
 
         # The startup orders.
-        log_in(user, base, "alice@example.com")
+        browser_log_in(user, base, "alice@example.com")
         user.goto(f"{base}/resources/{resource_id}?lang=en")
         shoot(user, "order-form-desktop")
         # A form with mistakes comes back with the messages beside the fields.
@@ -110,7 +102,7 @@ def test_order_quote_accept_report_download_in_a_real_browser(live_server: Any, 
         shoot(user, "order-submitted-desktop")
 
         # The platform quotes.
-        log_in(staff, base, "staff@jstc.example")
+        browser_log_in(staff, base, "staff@jstc.example")
         staff.goto(f"{base}/staff/orders?lang=en")
         shoot(staff, "staff-orders-desktop")
         staff.click("table.orders-table a >> nth=0")

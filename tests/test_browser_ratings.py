@@ -14,7 +14,7 @@ import pytest
 from booking.extensions import db
 from booking.models import Platform, Rating, Reservation, Resource
 
-from support import PASSWORD
+from support import PASSWORD, browser_log_in
 
 SHOTS = Path(os.environ.get("ONESTOP_SCREENSHOTS", "/tmp/onestop-screenshots"))
 pytestmark = pytest.mark.browser
@@ -43,14 +43,6 @@ def seed(app: Any) -> tuple[int, int]:
         return resource.id, booking.id
 
 
-def log_in(page: Any, base: str, email: str) -> None:
-    page.goto(f"{base}/login?lang=en")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_url(f"{base}/")
-
-
 def test_rate_answer_and_read_it_on_the_resource_page(live_server: Any, browser: Any) -> None:
     app, base = live_server
     resource_id, booking_id = seed(app)
@@ -59,7 +51,7 @@ def test_rate_answer_and_read_it_on_the_resource_page(live_server: Any, browser:
     try:
         page = context.new_page()
         page.set_default_timeout(15000)
-        log_in(page, base, "alice@example.com")
+        browser_log_in(page, base, "alice@example.com")
         page.goto(f"{base}/bookings?lang=en")
         page.click(f"#reservation-{booking_id} a.rate-link")
         page.wait_for_url(f"{base}/bookings/{booking_id}/rating")
@@ -72,7 +64,7 @@ def test_rate_answer_and_read_it_on_the_resource_page(live_server: Any, browser:
 
         staff = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
         staff.set_default_timeout(15000)
-        log_in(staff, base, "staff@nju.example")
+        browser_log_in(staff, base, "staff@nju.example")
         staff.goto(f"{base}/ratings/platform?lang=en")
         with app.app_context():
             rating_id = db.session.query(Rating.id).scalar()

@@ -77,3 +77,12 @@ def valid_uscc(n: int) -> str:
 
     base = f"91320100MA{n:07d}"
     return base + uscc.calc_check_digit(base)
+
+
+def browser_log_in(page: Any, base: str, email: str, password: str = PASSWORD) -> None:
+    """Log in through the login page in Chromium, in English, and wait for the home page."""
+    page.goto(f"{base}/login?lang=en")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.click("form button[type=submit]")
+    page.wait_for_url(f"{base}/")
