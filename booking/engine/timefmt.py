@@ -25,3 +25,16 @@ def describe(start: datetime, end: datetime, tz: str) -> str:
     if a.date() == b.date():
         return f"{a:%Y-%m-%d %H:%M}–{b:%H:%M}"
     return f"{a:%Y-%m-%d %H:%M} – {b:%Y-%m-%d %H:%M}"
+
+
+def duration_label(minutes: int) -> str:
+    """A rule of `minutes` in its largest whole unit, in the visitor's language: 2880 → "2 days",
+    90 → "90 minutes" (never "提前 2880 分钟")."""
+    from flask_babel import ngettext
+
+    n = int(minutes)
+    if n >= 1440 and n % 1440 == 0:
+        return ngettext("%(num)s day", "%(num)s days", n // 1440)
+    if n >= 60 and n % 60 == 0:
+        return ngettext("%(num)s hour", "%(num)s hours", n // 60)
+    return ngettext("%(num)s minute", "%(num)s minutes", n)

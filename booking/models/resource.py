@@ -1,6 +1,7 @@
 """Resources: instruments, services, patents, documents and the rest, one row each."""
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -23,6 +24,27 @@ KINDS = (
     "space",
 )
 PRICE_UNITS = ("hour", "sample", "item", "day")
+_UNIT_IN_TITLE = re.compile(r"[（(]\s*(\d+)\s*号机\s*[）)]")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def english_title(title_en: str, title_zh: str | None) -> str:
+    """`title_en` with the unit number of the Chinese title ("X（2号机）" → "… (Unit 2)") unless it names one."""
+    found = _UNIT_IN_TITLE.search(title_zh or "")
+    if found is None or re.search(r"\bunit\b|#\s*\d", title_en, re.IGNORECASE):
+        return title_en
+    return f"{title_en} (Unit {found.group(1)})"
+
+
+def paragraphs_first(text: str, lang: str) -> str:
+    """`text` with its paragraphs in `lang` first: English pages lead with the lines that have no
+    Chinese, Chinese pages with the lines that have; the order within each group is kept."""
+    lines = [line for line in text.split("\n") if line.strip()]
+    chinese = [line for line in lines if _CJK.search(line)]
+    other = [line for line in lines if not _CJK.search(line)]
+    if not chinese or not other:
+        return text
+    return "\n".join(other + chinese if lang == "en" else chinese + other)
 
 
 class Resource(db.Model):
@@ -73,7 +95,15 @@ class Resource(db.Model):
         return self.status == "active"
 
     def display_title(self, lang: str = "zh") -> str:
-        return (self.title_en if lang == "en" else self.title) or self.title or self.title_en or ""
+        """The title in `lang`, else the other one. An English title keeps the unit the Chinese one
+        names ("（3号机）" → "(Unit 3)"), so a platform's identical instruments never look the same."""
+        if lang == "en" and self.title_en:
+            return english_title(self.title_en, self.title)
+        return self.title or self.title_en or ""
+
+    def display_description(self, lang: str = "zh") -> str:
+        """The description with the paragraphs in `lang` first (a feed often gives both in one text)."""
+        return paragraphs_first(self.description or "", lang)
 
     def to_feed(self) -> dict[str, Any]:
         """The resource in the feed format, plus its id: what the search index and the API see."""

@@ -2,6 +2,8 @@
 A resource's own page is booking.web.resources.page (endpoint main.resource, on this blueprint)."""
 from __future__ import annotations
 
+import html
+import re
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -58,6 +60,8 @@ def search() -> Any:
         return render_template("error.html", code=503, message=exc.message), 503
     platforms = {p.code: p for p in db.session.scalars(select(Platform))}
     hit_url = _log_search(params, result)
+    if lang() == "en":
+        _english_snippets(result.hits)
 
     english_cities = {p.city_zh: p.city_en for p in platforms.values() if p.city_zh and p.city_en}
 
@@ -73,6 +77,27 @@ def search() -> Any:
                            hit_url=hit_url, comparable=lambda hit: hit.get("kind") in COMPARABLE_KINDS,
                            pages=max(1, -(-result.total // params.per_page)),
                            today=datetime.now(ZoneInfo(current_app.config["ONESTOP_DEFAULT_TIMEZONE"])).date().isoformat())
+
+
+def _english_snippets(hits: list[dict[str, Any]]) -> None:
+    """On an English page, cut each snippet from the English paragraphs of the description when the
+    feed gives both languages in one text (the index cuts it from the start, which is Chinese),
+    marking the same words the index marked."""
+    from search.highlight import make_snippet
+
+    from ..models.resource import paragraphs_first
+
+    ids = [int(hit["id"]) for hit in hits if hit.get("snippet")]
+    if not ids:
+        return
+    descriptions = dict(db.session.execute(select(Resource.id, Resource.description).where(Resource.id.in_(ids))).tuples())
+    for hit in hits:
+        text = descriptions.get(int(hit["id"])) or ""
+        english = paragraphs_first(text, "en")
+        if english == text:
+            continue
+        marked = sorted({html.unescape(m) for m in re.findall(r"<mark>(.*?)</mark>", hit["snippet"])}, key=len, reverse=True)
+        hit["snippet"] = make_snippet(english.replace("\n", " "), marked, 160)
 
 
 def _log_search(params: Any, result: Any) -> Any:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from ..billing.statements import (
     Scope,
+    Statement,
     month_asked,
     monthly_statement,
     next_month,
@@ -23,6 +24,7 @@ from ..billing.statements import (
 )
 from ..extensions import db
 from ..models import Organisation
+from ..orders.labels import status_label as order_status_label
 from .filters import lang
 from .validate import id_arg
 
@@ -36,11 +38,20 @@ def _chosen() -> tuple[Scope | None, date, str]:
     return scope, month_asked(request.args.get("month", ""), tz), tz
 
 
+def _named(statement: Statement) -> Statement:
+    """The statement with its orders' statuses named in the reader's language ("reported" →
+    "报告已出具"), as its bookings' already are: the page and the CSV never show a raw code."""
+    for line in statement.lines:
+        if line.kind == "order":
+            line.status = order_status_label(line.status)
+    return statement
+
+
 @bp.get("/statements")
 @login_required
 def statement_page() -> Any:
     scope, month, tz = _chosen()
-    statement = monthly_statement(scope, month, tz, lang()) if scope else None
+    statement = _named(monthly_statement(scope, month, tz, lang())) if scope else None
     organisations: list[Organisation] = []
     if current_user.is_admin:
         organisations = list(db.session.scalars(select(Organisation).order_by(Organisation.name_zh).limit(2000)))
@@ -55,5 +66,5 @@ def statement_csv_download() -> Response:
     scope, month, tz = _chosen()
     if scope is None:
         abort(404)
-    return Response(statement_csv(monthly_statement(scope, month, tz, lang())), mimetype="text/csv",
+    return Response(statement_csv(_named(monthly_statement(scope, month, tz, lang()))), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="statement-{month:%Y-%m}.csv"'})
