@@ -1,5 +1,9 @@
 """Shared parts of iCalendar files (the feeds, the .ics downloads and mail invitations): VTIMEZONE
-components, and the SEQUENCE of a reservation's event.
+components, the UID and the SEQUENCE of a reservation's event.
+
+A reservation is one event wherever a calendar gets it from (the invitation mailed with it, its
+.ics download, the user's subscription): the same UID, `reservation-<id>@<uid_domain()>`, and a
+SEQUENCE that grows with each of its booking events, so a calendar keeps the latest and shows one.
 
 Building a VTIMEZONE costs tens of milliseconds, so each (zone, years) is built once per process.
 """
@@ -7,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 import icalendar
 from sqlalchemy import func, select
@@ -35,3 +40,16 @@ def reservation_sequence(reservation_id: int) -> int:
     count = db.session.scalar(
         select(func.count()).select_from(BookingEvent).where(BookingEvent.reservation_id == reservation_id))
     return max(0, int(count or 1) - 1)
+
+
+def uid_domain() -> str:
+    """The right-hand side of every UID: the host (and port) of the site's base URL
+    (ONESTOP_BASE_URL, else the address served), never the host a request happened to name."""
+    from .notify.settings import base_url  # late: booking.notify imports this module
+
+    return urlsplit(base_url()).netloc or "onestop"
+
+
+def reservation_uid(reservation_id: int) -> str:
+    """The UID of a reservation's event in invitations, downloads and feeds alike."""
+    return f"reservation-{reservation_id}@{uid_domain()}"

@@ -15,6 +15,11 @@ from .cli import make_app
 @click.option("--debug", is_flag=True, help="reload on code changes")
 def serve_command(host: str, port: int, no_scheduler: bool, debug: bool) -> None:
     """Serve the web application (development server; use gunicorn booking.wsgi:app in production)."""
+    from .notify.settings import SERVED_URL, served_url
+
+    # Mail links and invitation UIDs default to the address served here (ONESTOP_BASE_URL wins):
+    # the environment carries it to the scheduler started below and to the reloader's child.
+    os.environ[SERVED_URL] = served_url(host, port)
     app = make_app()
     # Under the reloader only the child process (WERKZEUG_RUN_MAIN) serves: start jobs there alone.
     if not no_scheduler and (not debug or os.environ.get("WERKZEUG_RUN_MAIN") == "true"):

@@ -14,7 +14,6 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -22,7 +21,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 
 from ..engine.references import reservation_reference
-from ..ical import add_timezones
+from ..ical import add_timezones, reservation_uid
 from ..models import Reservation, utcnow
 from . import links
 from .links import LinkSpec, absolute_url
@@ -133,13 +132,12 @@ def invitation(events: list[dict[str, Any]], method: str, link: str, now: dateti
     """An iCalendar invitation (REQUEST) or withdrawal (CANCEL) for reservations (`calendar_event`
     dicts, one VEVENT each: a series is several).
 
-    UID is stable per reservation and the same as in the user's calendar subscription
-    (booking.web.calendar: reservation-<id>@<host>), so a calendar that has both shows one event;
+    UID is stable per reservation and the same as in its .ics download and the user's calendar
+    subscription (booking.ical.reservation_uid), so a calendar that has both shows one event;
     SEQUENCE grows with every event of the reservation; times carry the platform's TZID with its
     VTIMEZONE, so calendars show the platform's local time.
     """
     organizer = sender_address()[1]
-    host = urlsplit(str(setting("ONESTOP_BASE_URL"))).netloc or "onestop"
     cal = icalendar.Calendar()
     cal.add("prodid", "-//OneStop//Bookings//EN")
     cal.add("version", "2.0")
@@ -151,7 +149,7 @@ def invitation(events: list[dict[str, Any]], method: str, link: str, now: dateti
         starts.append(start)
         ends.append(end)
         event = icalendar.Event()
-        event.add("uid", f"reservation-{item['id']}@{host}")
+        event.add("uid", reservation_uid(int(item["id"])))
         event.add("sequence", item["sequence"])
         event.add("dtstamp", now or utcnow())
         event.add("dtstart", start.astimezone(zone))

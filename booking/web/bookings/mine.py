@@ -16,6 +16,7 @@ from ...engine.timefmt import describe
 from ...engine.waitlist import get_entry, leave_waitlist, my_entries
 from ...errors import DomainError, NotFound
 from ...extensions import db
+from ...ical import reservation_sequence, uid_domain
 from ...models import Reservation, utcnow
 from ..filters import lang, money
 from ..refusals import flash_refusal
@@ -73,6 +74,8 @@ def cancel(reservation_id: int) -> Any:
 @bp.get("/bookings/<int:reservation_id>.ics")
 @login_required
 def ics(reservation_id: int) -> Response:
+    """One booking as a calendar file: the same event (UID, SEQUENCE) as its mailed invitation, so
+    importing it next to the invitation updates the one event instead of adding another."""
     from ..calendar import finish, ics_response, new_calendar, reservation_event
 
     try:
@@ -80,7 +83,9 @@ def ics(reservation_id: int) -> Response:
     except NotFound:
         abort(404)
     cal = new_calendar(reservation.resource.display_title(lang()))
-    cal.add_component(reservation_event(reservation, request.host))
+    event = reservation_event(reservation, uid_domain())  # the UID of the mailed invitation, whatever host was asked
+    event.add("sequence", reservation_sequence(reservation.id))  # as the last invitation mailed (or newer)
+    cal.add_component(event)
     return ics_response(finish(cal), f"booking-{reservation.id}.ics", attachment=True)
 
 
