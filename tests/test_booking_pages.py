@@ -60,7 +60,8 @@ def test_resource_page_shows_a_week_of_free_time(client, lab):
     monday = next_monday()
     html = text(client.get(f"/resources/{resource.id}?lang=en&week={monday.isoformat()}"))
     assert "Availability" in html and monday.isoformat() in html
-    assert html.count('class="seg seg-free"') == 10  # two free spans on each weekday
+    # Half-hour cells of the hour grid: 08:30–12:00 and 13:30–17:30 on each weekday (7 + 8 cells).
+    assert html.count('class="cell c-free') == 5 * 15
     assert "08:30–12:00" in html and "13:30–17:30" in html
     assert f"week={(monday - timedelta(days=7)).isoformat()}" in html and f"week={(monday + timedelta(days=7)).isoformat()}" in html
     assert "Log in to book" in html
@@ -80,7 +81,7 @@ def test_book_from_the_page_and_see_it_in_my_bookings(client, auth, lab):
     assert "confirmed" in html
     # The week calendar now shows it as the visitor's own booking.
     week = text(client.get(f"/resources/{resource.id}?lang=en&week={monday.isoformat()}"))
-    assert 'class="seg seg-mine"' in week
+    assert 'class="cell c-mine' in week and "Your booking" in week
 
 
 @pytest.mark.parametrize("start, end, status, words", [
@@ -232,7 +233,7 @@ def test_staff_manage_maintenance_closures_and_hours(client, auth, lab):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Maintenance)) == 1
     # The resource page now shows the maintenance in its week and no free time that Monday morning.
     week = text(client.get(f"/resources/{resource.id}?lang=en&week={monday.isoformat()}"))
-    assert 'class="seg seg-maintenance"' in week and "13:00–18:00" in week
+    assert 'class="cell c-maintenance' in week and "13:00–18:00" in week
 
 
 def test_admins_pick_the_platform(client, auth, lab, make_platform, make_user):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, url_for
+from flask import flash, g, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -29,6 +29,8 @@ from .page import render_resource_page
 @login_required
 def book(resource_id: int) -> Any:
     resource = db.get_or_404(Resource, resource_id)
+    # A refusal is drawn at this POST URL: its links (weeks, language) must lead to the GET page.
+    g.get_path = url_for("main.resource", resource_id=resource.id)
     form = BookingForm()
     if not form.validate_on_submit():
         return render_resource_page(resource, booking_form=form, status=422)

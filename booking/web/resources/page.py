@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from flask import render_template
+from flask import g, render_template, request, url_for
 from flask_login import current_user
 
 from ...engine.attendance import active_restriction
@@ -33,8 +33,12 @@ def resource(resource_id: int) -> Any:
 
 def render_resource_page(resource: Resource, *, booking_form: Any = None, booking_refusal: DomainError | None = None,
                          elsewhere: Iterable[Any] = (), order_form: Any = None, status: int = 200) -> Any:
-    """The resource page; a refused booking or order shows its form as posted, with the refusal."""
-    panel = booking_panel(resource) if resource.bookable and resource.active else None
+    """The resource page; a refused booking or order shows its form as posted, with the refusal.
+    Drawn for a POST, its links (weeks, language) lead to the resource's GET page, never back to
+    the POST URL (which would answer 405)."""
+    if request.method == "POST":
+        g.get_path = url_for("main.resource", resource_id=resource.id)
+    panel = booking_panel(resource, booking_form) if resource.bookable and resource.active else None
     form = booking_form or (panel["form"] if panel else None)
     return render_template("resource.html", resource=resource, booking=panel, booking_form=form,
                            booking_refusal=booking_refusal, booking_services=booking_services(resource, form) if panel else None,
