@@ -59,9 +59,12 @@ def test_bad_times_are_refused_with_a_message_and_change_nothing(app, client, au
     user = make_user(language="en")
     auth.login(user.email)
     token = csrf_token(client, "/account")
-    for bad in ("tomorrow", "0m", "90d", "1h,2h,3h,4h,5h,6h"):
+    for bad, message in (("tomorrow", "Could not read “tomorrow”. Write times such as 24h"),
+                         ("0m", "between 1 minute and 30 days before the start; 0m is not"),
+                         ("90d", "between 1 minute and 30 days before the start; 90d is not"),
+                         ("1h,2h,3h,4h,5h,6h", "At most 5 reminders")):
         response = client.post("/account/reminders?lang=en", data={
             "csrf_token": token, "reminders_enabled": "y", "reminder_offsets": bad})
         assert response.status_code == 422
-        assert "Write times such as 24h" in response.get_data(as_text=True)
+        assert message in response.get_data(as_text=True)
     assert db.session.get(User, user.id).reminder_offsets is None
