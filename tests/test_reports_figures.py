@@ -5,6 +5,7 @@ checks users in); platform B (Europe/Berlin, round the clock, no check-in). `now
 """
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -184,6 +185,16 @@ def test_resource_and_city_groups(month):
     by_city = rows_by(usage_report(report_scope(admin), MARCH, "city", now=NOW))
     assert set(by_city) == {"南京", "柏林"}
     assert by_city["柏林"].effective_hours == 5.0 and by_city["柏林"].label["name_en"] == "Berlin"
+
+
+def test_the_total_is_the_same_whatever_the_grouping(month):
+    """The total row of a report by resource, platform or city (groups summed where figures add up)
+    equals the report of the whole service (worked out in one pass)."""
+    scope = report_scope(month["admin"])
+    whole = asdict(usage_report(scope, MARCH, "service", now=NOW).total)
+    assert whole["effective_hours"] == 13.33 and whole["users_served"] == 3
+    for group in ("resource", "platform", "city"):
+        assert asdict(usage_report(scope, MARCH, group, now=NOW).total) == whole, group
 
 
 def test_a_later_now_and_other_periods(month):

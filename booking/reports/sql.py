@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, Select, case, func, literal, select
+from sqlalchemy import Float, Select, case, func, literal, select, text
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..extensions import db
@@ -52,10 +52,17 @@ def zoned(values: dict[str, Any], zone_column: Any) -> Any:
     return case(values, value=zone_column)
 
 
+def analytic_session() -> None:
+    """Give this transaction's sorts and hashes room on PostgreSQL (the default 4 MB sends a
+    year of bookings to disk); SET LOCAL ends with the transaction."""
+    if dialect() == "postgresql":
+        db.session.execute(text("SET LOCAL work_mem = '64MB'"))
+
+
 def grouped_percentiles(source: Select[Any], percents: tuple[int, ...]) -> dict[Any, dict[int, float]]:
     """{key: {p: value}} for a select of (key, value): the p-th percentile of each key's values,
     interpolated between ranks like PostgreSQL's percentile_cont, computed with window functions
-    so SQLite answers it too."""
+    so SQLite answers it too; {0: n} is how many values the key has."""
     inner = source.subquery()
     key, value = inner.c[0], inner.c[1]
     ranked = select(
@@ -72,6 +79,6 @@ def grouped_percentiles(source: Select[Any], percents: tuple[int, ...]) -> dict[
             case((ranked.c.rn == low, ranked.c.v * (1.0 - frac)), else_=0.0)
             + case((ranked.c.rn == low + 1, ranked.c.v * frac), else_=0.0)
         ).cast(Float).label(f"p{p}"))
-    query = select(ranked.c.key, *columns).group_by(ranked.c.key)
-    return {row[0]: {p: float(row[i + 1]) for i, p in enumerate(percents)}
+    query = select(ranked.c.key, func.count(), *columns).group_by(ranked.c.key)
+    return {row[0]: {0: float(row[1])} | {p: float(row[i + 2]) for i, p in enumerate(percents)}
             for row in db.session.execute(query)}
