@@ -24,7 +24,13 @@ RULE_KEYS: dict[str, type] = {
     "max_advance_days": int,
     "buffer_minutes": int,
     "cancel_notice_minutes": int,
+    # Quotas (booking.engine.quotas): hours per user or organisation and week or month.
+    "quota_hours": float,
+    "quota_period": str,
+    "quota_scope": str,
 }
+QUOTA_HOURS_MAX = 24 * 31  # as booking.engine.rules.QUOTA_HOURS_MAX
+QUOTA_CHOICES = {"quota_period": ("week", "month"), "quota_scope": ("user", "organisation")}
 ORDERABLE_KINDS = frozenset({"testing_service", "germplasm", "lab_animal"})
 BOOKABLE_KINDS = frozenset({"instrument", "facility", "space"})
 
@@ -151,6 +157,14 @@ def parse_booking_rules(value: Any) -> dict[str, Any] | None:
         if expected is bool:
             if not isinstance(item, bool):
                 raise BadRecord(f"bad booking_rules: {key} must be true or false")
+        elif expected is float:  # quota_hours: null (no quota) or hours above 0
+            if item is not None and (isinstance(item, bool) or not isinstance(item, (int, float))
+                                     or not 0 < item <= QUOTA_HOURS_MAX):
+                raise BadRecord(f"bad booking_rules: {key} must be hours above 0 and at most {QUOTA_HOURS_MAX}, "
+                                f"or null, not {_short(item)}")
+        elif expected is str:
+            if item not in QUOTA_CHOICES[key]:
+                raise BadRecord(f"bad booking_rules: {key} must be {' or '.join(QUOTA_CHOICES[key])}, not {_short(item)}")
         else:
             if isinstance(item, bool) or not isinstance(item, int):
                 raise BadRecord(f"bad booking_rules: {key} must be a whole number, not {_short(item)}")

@@ -8,6 +8,11 @@ Who pays what (membership of a *verified* organisation, never a typed name):
 Rates are `ResourceRate` rows per unit (hour, sample, day). A resource without rows charges its
 feed price (price_amount / price_unit) to everyone: the feed price is the external rate.
 
+One currency per resource (`currency_of`): its rates' currency once staff set rates, else its
+feed price's, else CNY; every rate, estimate and fee of the resource is in it, and rates staff set
+later are stored in it, so the fee box, the live estimate and the booking's summary never mix
+currencies. Innovation vouchers pay CNY fees only (booking.engine.vouchers.vouchers_pay).
+
 A booking is charged by the hour (the "hour" rate, else "day" per started day, else one
 "sample"). The estimate is computed for the booked time and stored with the reservation; the
 actual fee is computed at completion from the time used (check-in to check-out, else the booked
@@ -30,7 +35,7 @@ from .money import CENT, charged, money, parse_amount
 from .text import _
 from .vouchers import settle_voucher
 
-__all__ = ["CENT", "Rate", "adjust_fee", "actual_fee", "charged", "estimate", "fee_for", "money", "parse_amount",
+__all__ = ["CENT", "Rate", "adjust_fee", "actual_fee", "charged", "currency_of", "estimate", "fee_for", "money", "parse_amount",
            "price_reservation", "rate_for", "rate_kind", "rates_of", "set_rate", "units_used"]
 UNIT_PREFERENCE = ("hour", "day", "sample")
 STARTUP_KINDS = ("startup", "sme")
@@ -62,21 +67,36 @@ def rates_of(resource: Resource) -> dict[str, ResourceRate]:
     return {r.unit: r for r in db.session.scalars(select(ResourceRate).where(ResourceRate.resource_id == resource.id))}
 
 
+def _currency(code: str | None) -> str:
+    return (code or "CNY").strip().upper()[:3] or "CNY"
+
+
+def currency_of(resource: Resource, rows: dict[str, ResourceRate] | None = None) -> str:
+    """The resource's one currency: its rates' (the preferred unit's) once it has rates, else its
+    feed price's, else CNY."""
+    rows = rates_of(resource) if rows is None else rows
+    for unit in (*UNIT_PREFERENCE, *sorted(rows)):
+        if unit in rows:
+            return _currency(rows[unit].currency)
+    return _currency(resource.price_currency)
+
+
 def rate_for(user: User | None, resource: Resource) -> Rate | None:
     """The rate `user` pays for booking `resource`, or None when it has no price at all."""
     kind = rate_kind(user, resource)
     rows = rates_of(resource)
+    currency = currency_of(resource, rows)
     for unit in UNIT_PREFERENCE:
         row = rows.get(unit)
         if row is None:
             continue
         amount = {"internal": row.internal, "startup": row.startup}.get(kind)
         if amount is None:  # no special rate of that kind: the external one
-            return Rate("external", unit, money(row.external), row.currency or "CNY")
-        return Rate(kind, unit, money(amount), row.currency or "CNY")
+            return Rate("external", unit, money(row.external), currency)
+        return Rate(kind, unit, money(amount), currency)
     if resource.price_amount is not None:
         unit = resource.price_unit if resource.price_unit in RATE_UNITS else "sample"
-        return Rate("external", unit, money(resource.price_amount), resource.price_currency or "CNY")
+        return Rate("external", unit, money(resource.price_amount), currency)
     return None
 
 
@@ -123,13 +143,21 @@ def actual_fee(reservation: Reservation) -> Decimal | None:
 
 
 def set_rate(staff: User, resource: Resource, unit: str, external: Any, internal: Any = None, startup: Any = None,
-             currency: str = "CNY") -> ResourceRate | None:
-    """Staff set (or, with an empty external rate, remove) the rates of one unit of a resource."""
+             currency: str | None = None) -> ResourceRate | None:
+    """Staff set (or, with an empty external rate, remove) the rates of one unit of a resource, in
+    the resource's one currency (`currency_of`); another currency is refused while the resource
+    has rates in its own."""
     if not staff.is_staff_of(resource.platform_id):
         raise Forbidden(_("Only staff of this resource's platform may set its rates."))
     if unit not in RATE_UNITS:
         raise InvalidInput(_("Unknown unit."), fields={"unit": unit})
-    row = rates_of(resource).get(unit)
+    rows = rates_of(resource)
+    own = currency_of(resource, rows)
+    wanted = _currency(currency) if currency else own
+    if wanted != own and any(u != unit for u in rows):
+        raise InvalidInput(_("This resource's rates are in %(currency)s: give every rate in it.", currency=own),
+                           fields={"currency": own})
+    row = rows.get(unit)
     ext = parse_amount(external, "external", required=False)
     if ext is None:
         if internal not in (None, "") or startup not in (None, ""):
@@ -144,7 +172,7 @@ def set_rate(staff: User, resource: Resource, unit: str, external: Any, internal
     row.external = ext
     row.internal = parse_amount(internal, "internal", required=False)
     row.startup = parse_amount(startup, "startup", required=False)
-    row.currency = (currency or "CNY")[:3].upper()
+    row.currency = wanted
     db.session.flush()
     return row
 

@@ -8,24 +8,33 @@ start; a booking counts wholly in the period of its start. Counted: every bookin
 held time (pending, confirmed, completed, no-show), so finishing a booking early in the month does
 not give its hours back. Staff of the platform (and admins) are exempt, also when they book for
 someone.
+
+Where a quota is set: staff on the resource's settings page and the platform's settings
+(`set_quota`), the catalogue feed (resource `booking_rules`) and the platforms file. On import a
+feed that states `quota_hours` (a number, or null for none) wins; one that says nothing keeps the
+quota staff set (`carried_quota`).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import select
 
+from ..errors import Forbidden, InvalidInput
 from ..extensions import db
-from ..models import Reservation, Resource, User
+from ..models import Platform, Reservation, Resource, User
 from .calendars import zone
 from .errors import BookingRefused
-from .rules import BookingRules, _apply
+from .rules import QUOTA_HOURS_MAX, BookingRules, _apply, validate_rules
 from .text import _
 
 COUNTED_STATUSES = ("pending", "confirmed", "completed", "no_show")
+QUOTA_KEYS = ("quota_hours", "quota_period", "quota_scope")
+PERIODS = ("week", "month")
+SCOPES = ("user", "organisation")
 
 
 class QuotaExceeded(BookingRefused):
@@ -128,3 +137,63 @@ def check_quota(user: User, resource: Resource, start: datetime, end: datetime, 
                                 quota_hours=float(quota.hours), period=quota.period,
                                 scope="organisation" if organisation else "user")
 
+
+
+@dataclass(frozen=True)
+class QuotaSetting:
+    """What a settings form shows: the hours (None: no quota), the period and who is counted."""
+
+    hours: Decimal | None
+    period: str = "month"
+    scope: str = "user"
+
+
+def quota_setting(rules_data: Any) -> QuotaSetting:
+    """The quota written in one rules dict (a resource's or a platform's own, not inherited)."""
+    rules = _apply(BookingRules(), rules_data)
+    hours = Decimal(str(rules.quota_hours)) if rules.quota_hours is not None else None
+    return QuotaSetting(hours, rules.quota_period, rules.quota_scope)
+
+
+def parse_quota_hours(value: Any) -> Decimal | None:
+    """"12", "3.5", "" → hours or None (no quota); InvalidInput with a message fit to show."""
+    text = str(value if value is not None else "").strip().replace("，", ".").replace(",", ".")
+    if not text:
+        return None
+    try:
+        hours = Decimal(text)
+    except InvalidOperation:
+        hours = Decimal("NaN")
+    if not hours.is_finite() or hours <= 0 or hours > QUOTA_HOURS_MAX or hours != hours.quantize(Decimal("0.01")):
+        raise InvalidInput(_("Give the quota in hours, above 0 and at most %(high)s (e.g. 20 or 7.5), or leave it "
+                             "empty for no quota.", high=QUOTA_HOURS_MAX),
+                           fields={"quota_hours": _("hours above 0 and at most %(high)s", high=QUOTA_HOURS_MAX)})
+    return hours
+
+
+def set_quota(staff: User, target: Resource | Platform, hours: Any, period: str = "month",
+              scope: str = "user") -> QuotaSetting:
+    """Staff of the platform set (or, with empty hours, remove) the quota of a resource or of their
+    whole platform; the other booking rules stay as they are. Only flushes."""
+    platform_id = target.id if isinstance(target, Platform) else target.platform_id
+    if not staff.is_staff_of(platform_id):
+        raise Forbidden(_("Only staff of this platform may set its quotas."))
+    amount = parse_quota_hours(hours)
+    rules = {k: v for k, v in (target.booking_rules or {}).items() if k not in QUOTA_KEYS}
+    if amount is not None:
+        number = int(amount) if amount == amount.to_integral_value() else float(amount)
+        rules.update(validate_rules({"quota_hours": number, "quota_period": period, "quota_scope": scope}))
+    target.booking_rules = rules if (rules or isinstance(target, Platform)) else None  # a new dict: saved as changed
+    db.session.flush()
+    return quota_setting(target.booking_rules)
+
+
+def carried_quota(new_rules: dict[str, Any] | None, old_rules: Any) -> dict[str, Any] | None:
+    """A resource's rules after an import: the feed's, plus the quota staff set when the feed
+    states none (a feed that gives `quota_hours`, even null, decides)."""
+    if new_rules is not None and "quota_hours" in new_rules:
+        return new_rules
+    kept = {k: v for k, v in old_rules.items() if k in QUOTA_KEYS} if isinstance(old_rules, dict) else {}
+    if not kept.get("quota_hours"):
+        return new_rules
+    return {**(new_rules or {}), **kept}

@@ -6,6 +6,9 @@ booking may pay up to the platform's `voucher_cap_percent` of its fee estimate w
 share is held when booking, refunded when the booking is cancelled, rejected or expires, and
 adjusted at completion to the cap of the actual fee (the surplus goes back; more is never taken).
 
+Vouchers are yuan: they pay CNY fees only (`vouchers_pay`); asking them to pay a fee in another
+currency is refused (VoucherCurrency), and the booking form does not offer them there.
+
 The balance never goes negative, whatever the concurrency: every debit is one conditional
 statement, `UPDATE voucher_account SET balance = balance - x WHERE id = … AND balance >= x`, and
 its rowcount says whether it happened. On PostgreSQL the row lock makes a concurrent debit wait
@@ -38,6 +41,25 @@ class VoucherShort(Conflict):
     def __init__(self, message: str, **details: Any) -> None:
         details.setdefault("reason", self.reason)
         super().__init__(message, **details)
+
+
+class VoucherCurrency(InvalidInput):
+    """Vouchers asked to pay a fee that is not in yuan (422)."""
+
+    reason = "voucher_currency"
+
+    def __init__(self, currency: str) -> None:
+        message = _("Innovation vouchers pay fees in yuan (CNY) only; this resource charges in %(currency)s.",
+                    currency=currency)
+        super().__init__(message, fields={"use_voucher": message}, reason=self.reason, currency=currency)
+
+
+VOUCHER_CURRENCY = "CNY"
+
+
+def vouchers_pay(currency: str | None) -> bool:
+    """Whether vouchers may pay a fee in `currency` (None: the default, yuan)."""
+    return (currency or VOUCHER_CURRENCY).upper() == VOUCHER_CURRENCY
 
 
 def account_for(org: Organisation | None) -> VoucherAccount | None:
@@ -126,6 +148,8 @@ def hold_voucher(reservation: Reservation, user: User, amount: Decimal | None = 
     much as the cap and the balance allow. Raises VoucherShort when there is nothing to pay with
     or the balance cannot pay `amount`. Returns the share held."""
     now = now or utcnow()
+    if not vouchers_pay(reservation.fee_currency):
+        raise VoucherCurrency(str(reservation.fee_currency))
     cap = cap_for(reservation)
     if cap <= 0:
         raise VoucherShort(_("This booking has no fee that vouchers could pay."))
