@@ -69,15 +69,14 @@ def test_book_see_and_cancel_in_a_real_browser(live_server, browser):
 
     page.goto(f"{base}/resources/{resource_id}?lang=en&week={monday.isoformat()}")
     assert page.locator("h1").inner_text() == "Field-emission SEM"
-    free = page.locator("a.seg-free")
-    assert free.count() == 10  # mornings and afternoons of five weekdays
+    free = page.locator("a.slot")
+    assert free.count() == 5 * 15  # half hours of the mornings (08:30–12:00) and afternoons (13:30–17:30)
     page.screenshot(path=str(SHOTS / "resource-desktop.png"), full_page=True)
 
-    # Click Tuesday's afternoon slot: the form fills in its date and times; shorten it to an hour.
-    free.nth(3).click()
+    # Click Tuesday's first afternoon cell: the form fills in its date and an hour from there.
+    page.locator(f'a.slot[data-day="{(monday + timedelta(days=1)).isoformat()}"][data-from="13:30"]').click()
     assert page.input_value("input[name=day]") == (monday + timedelta(days=1)).isoformat()
-    assert page.input_value("input[name=start]") == "13:30"
-    page.fill("input[name=end]", "14:30")
+    assert page.input_value("input[name=start]") == "13:30" and page.input_value("input[name=end]") == "14:30"
     page.fill("textarea[name=purpose]", "Imaging of cathode particles")
     page.click("form.booking-form button[type=submit]")
     page.wait_for_url(f"{base}/bookings")
