@@ -122,6 +122,15 @@ def test_drag_on_the_grid_chooses_a_clamped_window_and_books_it(live_server, bro
     page.keyboard.press("Shift+ArrowDown")
     assert page.input_value("input[name=end]") == "15:30"
 
+    # Times typed into the form show on the grid, with a word when they are not free.
+    page.fill("input[name=day]", wednesday.isoformat())
+    page.fill("input[name=start]", "08:00")
+    page.fill("input[name=end]", "09:00")
+    assert page.locator("td.sel").count() == 2
+    assert page.locator("[data-grid-choice]").inner_text() == f"Chosen: {wednesday.isoformat()} 08:00–09:00 (1 hour)."
+    page.fill("input[name=end]", "10:30")
+    assert "is not all free here" in page.locator("[data-grid-choice]").inner_text()
+
     # Back to the clamped Tuesday window, and book it.
     drag(page, slot(page, tuesday, "09:00"), slot(page, tuesday, "15:30"))
     page.fill("textarea[name=purpose]", "Imaging of cathode particles")
@@ -199,6 +208,7 @@ def test_a_refused_booking_page_links_to_get_pages(live_server, browser):
     page.click("form.booking-form button[type=submit]")
     assert "That time is taken" in page.locator(".refusal").inner_text()
     assert page.input_value("input[name=start]") == "10:30"  # the input is kept
+    assert "is not all free here" in page.locator("[data-grid-choice]").inner_text()
     page.screenshot(path=str(SHOTS / "grid-refused-desktop-en.png"), full_page=True)
     # Next week and the language switch lead to GET pages that answer.
     with page.expect_navigation():

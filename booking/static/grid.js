@@ -10,7 +10,7 @@
 
    Everything it needs is in data attributes (the Content-Security-Policy allows no inline script):
    [data-grid] data-min, data-max, data-step, data-default (minutes), data-msg-*, data-hour(s),
-   data-minutes; a.slot data-run, data-s, data-e (epoch seconds), data-day, data-from, data-to. */
+   data-minute(s); a.slot data-run, data-s, data-e (epoch seconds), data-day, data-from, data-to. */
 (function () {
   'use strict';
 
@@ -40,9 +40,11 @@
     });
     var selection = null;  // {run, lo, hi}
 
-    function length(minutes) {
-      if (minutes % 60 === 0) return (minutes === 60 ? data.hour : data.hours).replace('{n}', minutes / 60);
-      return data.minutes.replace('{n}', minutes);
+    function length(minutes) {  /* "4 hours", "1 hour 30 minutes" (as length_label in booking_panel.py) */
+      var hours = Math.floor(minutes / 60), rest = minutes % 60, parts = [];
+      if (hours) parts.push((hours === 1 ? data.hour : data.hours).replace('{n}', hours));
+      if (rest || !hours) parts.push((rest === 1 ? data.minute : data.minutes).replace('{n}', rest));
+      return parts.join(' ');
     }
 
     function defaultWindow(cells, i) {
@@ -184,19 +186,38 @@
       if (target) target.focus();
     });
 
-    /* Times typed into the form show on the grid too. */
+    /* Times typed into the form show on the grid too, with a word on whether they are free. */
+    function minutesOf(hhmm) {
+      var m = /^(\d\d):(\d\d)$/.exec(hhmm || '');
+      return m ? (+m[1]) * 60 + (+m[2]) : NaN;
+    }
     function fromForm() {
-      var day = form.elements.day.value, start = form.elements.start.value, end = form.elements.end.value;
-      if (end === '00:00') end = '24:00';
+      var day = form.elements.day.value, start = minutesOf(form.elements.start.value), end = minutesOf(form.elements.end.value);
+      if (end === 0) end = 24 * 60;
+      var count = 0;
       selection = null;
       highlight(function (cell) {
-        var to = cell.to === '00:00' ? '24:00' : cell.to;
-        return cell.day === day && cell.from >= start && to <= end && start < end;
+        var from = minutesOf(cell.from), to = minutesOf(cell.to) || 24 * 60;
+        var inside = cell.day === day && from >= start && to <= end && start < end;
+        if (inside) count += 1;
+        return inside;
       });
+      if (!out || isNaN(start) || isNaN(end) || !(start < end) || !/^\d{4}-\d\d-\d\d$/.test(day)) return;
+      var when = day + ' ' + form.elements.start.value + '\u2013' + form.elements.end.value;
+      var free = count * step === end - start;
+      out.textContent = free ? fill(data.msgChosen, {when: when, length: length(end - start)}) : fill(data.msgBusy, {when: when});
+      out.classList.toggle('clamped', !free);
     }
     ['day', 'start', 'end'].forEach(function (name) {
       form.elements[name].addEventListener('input', function (event) { if (event.isTrusted) fromForm(); });
     });
+
+    /* A tall grid (a resource open at all hours) scrolls to the chosen, else the first free, cell. */
+    var shown = wrap.querySelector('td.sel') || wrap.querySelector('td.c-free');
+    var head = wrap.querySelector('thead');
+    if (shown && wrap.scrollHeight > wrap.clientHeight) {
+      wrap.scrollTop = Math.max(0, shown.offsetTop - (head ? head.offsetHeight : 0) - 2 * shown.offsetHeight);
+    }
   }
 
   function ready() {

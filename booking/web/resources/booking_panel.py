@@ -425,15 +425,17 @@ def booking_panel(resource: Resource, form: BookingForm | None = None) -> dict[s
     if form is None:
         _prefill(prefill, grid, day_arg, times, today)
     chosen = _chosen_window(prefill, tz)
+    chosen_free = False
     if chosen is not None:
         grid.select(*chosen)
+        chosen_free = _all_free(grid, *chosen)
     shown_day = days[0]
     form_day = prefill.day.data if isinstance(prefill.day.data, date) else None
     focus = form_day if form_day is not None and monday_of(form_day) == monday else None
     return {
         "grid": grid, "view": view, "monday": monday, "sunday": monday + timedelta(days=6), "day": shown_day,
         "days": days, "today": today, "tz": tz, "rules": rules, "notices": notices, "form": prefill,
-        "chosen": chosen, "chosen_minutes": _minutes(chosen) if chosen else 0,
+        "chosen": chosen, "chosen_free": chosen_free, "chosen_length": length_label(_minutes(chosen)) if chosen else "",
         "focus_day": focus or (max(monday, today) if monday_of(today) == monday else monday),
         "labels": {kind: str(label) for kind, label in CELL_LABELS.items()}, "default_minutes": int(default_length(rules, grid.step).total_seconds() // 60),
         "prev": (monday - timedelta(days=7)).isoformat(), "next": (monday + timedelta(days=7)).isoformat(),
@@ -462,6 +464,26 @@ def _prefill(form: BookingForm, grid: Grid, day_arg: date | None, times: dict[st
         form.start.data, form.end.data = f"{window[0]:%H:%M}", f"{window[1]:%H:%M}"
     else:
         form.day.data = day_arg or max(grid.days[0], today)
+
+
+def _all_free(grid: Grid, start: datetime, end: datetime) -> bool:
+    """Whether the grid shows [start, end) and every cell of it is free (one run)."""
+    picked = [c for column in grid.columns for c in column if c.selected]
+    if not picked or picked[0].start.astimezone(UTC) > start.astimezone(UTC) \
+            or picked[-1].end.astimezone(UTC) < end.astimezone(UTC):
+        return False
+    return all(c.kind == "free" for c in picked) and len({c.run for c in picked}) == 1
+
+
+def length_label(minutes: int) -> str:
+    """A chosen length as people say it: "4 hours", "90 minutes" → "1 hour 30 minutes" (as grid.js)."""
+    from flask_babel import ngettext
+
+    hours, rest = divmod(int(minutes), 60)
+    parts = [ngettext("%(num)s hour", "%(num)s hours", hours)] if hours else []
+    if rest or not hours:
+        parts.append(ngettext("%(num)s minute", "%(num)s minutes", rest))
+    return " ".join(parts)
 
 
 def _minutes(span: tuple[datetime, datetime]) -> int:
