@@ -29,13 +29,13 @@ from .platform import back, bookable_resources, current_platform, platform_choic
 class QuotaFields:
     """The quota's three fields, on the platform's settings and on a resource's (booking.engine.quotas)."""
 
-    quota_hours = StringField(_l("Quota: at most this many hours (empty: no quota)"),
+    quota_hours = StringField(_l("Hours at most (empty: no quota)"),
                               validators=[Optional(), Length(max=20)])
     quota_period = SelectField(_l("per"), default="month", choices=[
         SelectChoice("week", _l("week (from Monday)")), SelectChoice("month", _l("calendar month"))])
     quota_scope = SelectField(_l("for"), default="user", choices=[
         SelectChoice("user", _l("each user")),
-        SelectChoice("organisation", _l("each organisation (its members together)"))])
+        SelectChoice("organisation", _l("each organisation"))])
 
     def validate_quota_hours(self, field: StringField) -> None:
         try:
