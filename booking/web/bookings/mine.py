@@ -84,7 +84,8 @@ def ics(reservation_id: int) -> Response:
         abort(404)
     cal = new_calendar(reservation.resource.display_title(lang()))
     event = reservation_event(reservation, uid_domain())  # the UID of the mailed invitation, whatever host was asked
-    event.add("sequence", reservation_sequence(reservation.id))  # as the last invitation mailed (or newer)
+    if "SEQUENCE" not in event:
+        event.add("sequence", reservation_sequence(reservation.id))  # as the last invitation mailed (or newer)
     cal.add_component(event)
     return ics_response(finish(cal), f"booking-{reservation.id}.ics", attachment=True)
 
