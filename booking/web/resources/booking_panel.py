@@ -447,8 +447,10 @@ def booking_panel(resource: Resource, form: BookingForm | None = None) -> dict[s
 def _prefill(form: BookingForm, grid: Grid, day_arg: date | None, times: dict[str, str], today: date) -> None:
     """Fill a blank form: the times of a link (?day=&start=&end=), else the first free window of
     the day asked for or of the grid, else the day alone and no times (never a refused window)."""
-    if day_arg is not None and times["start"] and times["end"]:
-        form.day.data, form.start.data, form.end.data = day_arg, times["start"], times["end"]
+    if times["start"] and times["end"]:  # a link's times: on its day, else on the grid's first free day
+        first = grid.first_window()
+        form.day.data = day_arg or (first[0].date() if first is not None else max(grid.days[0], today))
+        form.start.data, form.end.data = times["start"], times["end"]
         return
     window = None
     for column in grid.columns:
