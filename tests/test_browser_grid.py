@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from booking.extensions import db
-from booking.models import Closure, Platform, Reservation, Resource
+from booking.models import Closure, Platform, Reservation, Resource, User
 
 PASSWORD = "a long browser-test password"
 SHOTS = Path(os.environ.get("ONESTOP_GRID_SCREENSHOTS", "/tmp/shots/grid"))
@@ -77,10 +77,10 @@ def drag(page, source, target) -> None:
     page.mouse.up()
 
 
-def reservations(app) -> list[tuple[datetime, datetime]]:
+def alices_bookings(app) -> list[tuple[datetime, datetime]]:
     with app.app_context():
-        rows = db.session.scalars(sa.select(Reservation).where(Reservation.status == "confirmed")
-                                  .order_by(Reservation.start)).all()
+        rows = db.session.scalars(sa.select(Reservation).join(User, User.id == Reservation.user_id).where(
+            User.email == "alice@example.com", Reservation.status == "confirmed").order_by(Reservation.start)).all()
         return [(r.start.astimezone(SHANGHAI), r.end.astimezone(SHANGHAI)) for r in rows]
 
 
@@ -137,7 +137,7 @@ def test_drag_on_the_grid_chooses_a_clamped_window_and_books_it(live_server, bro
     page.click("form.booking-form button[type=submit]")
     page.wait_for_url(f"{base}/bookings")
     assert "Booked Field-emission SEM" in page.locator(".flash-success").inner_text()
-    assert reservations(app)[0] == (at(tuesday, "09:00"), at(tuesday, "13:00"))
+    assert alices_bookings(app) == [(at(tuesday, "09:00"), at(tuesday, "13:00"))]
 
     # The grid shows it as the visitor's own booking, and the buffer after it.
     page.goto(f"{base}/resources/{resource_id}?lang=en&week={monday.isoformat()}")
@@ -182,7 +182,7 @@ def test_tap_on_a_phone_in_chinese_books_with_a_24_hour_clock(live_server, brows
     page.screenshot(path=str(SHOTS / "grid-tap-phone-zh.png"), full_page=True)
     page.click("form.booking-form button[type=submit]")
     page.wait_for_url(f"{base}/bookings")
-    assert reservations(app)[0] == (at(thursday, "14:00"), at(thursday, "16:30"))
+    assert alices_bookings(app) == [(at(thursday, "14:00"), at(thursday, "16:30"))]
 
     # The day view: one column, with day links instead of weeks.
     page.goto(f"{base}/resources/{resource_id}?lang=zh&view=day&day={thursday.isoformat()}")
