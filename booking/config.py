@@ -7,6 +7,7 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -48,10 +49,26 @@ def parse_proxy_count(text: str) -> int:
     return int(value)
 
 
+def check_base_url(text: str) -> str:
+    """ONESTOP_BASE_URL, when given, is where people reach the site: http(s)://host[:port][/path]."""
+    value = (text or "").strip()
+    if not value:
+        return ""
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(f"bad ONESTOP_BASE_URL {text!r}: the site's address, e.g. https://onestop.example.org")
+    return value.rstrip("/")
+
+
 def load_config(environ: dict[str, str] | None = None) -> dict[str, Any]:
     """Build the Flask config from ONESTOP_* environment variables."""
     env = os.environ if environ is None else environ
     instance = Path(env.get("ONESTOP_INSTANCE", "instance")).resolve()
+    check_base_url(env.get("ONESTOP_BASE_URL", ""))  # read where used (booking.notify.settings); checked here
     return {
         "INSTANCE_PATH": str(instance),
         "SQLALCHEMY_DATABASE_URI": env.get("ONESTOP_DATABASE_URL")

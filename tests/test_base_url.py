@@ -127,3 +127,18 @@ def test_without_a_setting_both_use_the_served_address(mail_app, smtp_server, cl
     auth.login(user.email)
     assert str(ics_event(client, reservation.id)["UID"]) == str(mailed_event(confirmation)["UID"]) \
         == f"reservation-{reservation.id}@192.0.2.7:8080"
+
+
+@pytest.mark.parametrize("bad", ["onestop.example.org", "ftp://onestop.example.org", "http://host:99999",
+                                 "https://onestop.example.org/?x=1"])
+def test_a_bad_base_url_stops_the_server_with_a_clear_message(monkeypatch, tmp_path, bad):
+    from booking.serve import serve_command
+
+    monkeypatch.setenv("ONESTOP_INSTANCE", str(tmp_path))
+    monkeypatch.setenv("ONESTOP_DATABASE_URL", f"sqlite:///{tmp_path / 'onestop.db'}")
+    monkeypatch.setenv(SERVED_URL, "")
+    monkeypatch.setenv("ONESTOP_BASE_URL", bad)
+    monkeypatch.setattr("flask.Flask.run", lambda self, **kwargs: pytest.fail("served despite a bad setting"))
+    result = CliRunner().invoke(serve_command, ["--no-scheduler"])
+    assert result.exit_code == 1
+    assert f"configuration: bad ONESTOP_BASE_URL {bad!r}" in result.output
