@@ -142,6 +142,22 @@ def test_past_cells_are_not_free_and_the_first_window_is_not_in_the_past(lab):
     assert first_free_start(resource, now=now) == at(wednesday, "10:30")
 
 
+def test_notice_and_horizon_leave_cells_unbookable(make_platform, make_resource):
+    platform = make_platform(timezone="Asia/Shanghai")
+    resource = make_resource(platform=platform, opening_hours=DAY_HOURS,
+                             booking_rules={"min_notice_minutes": 120, "max_advance_days": 7})
+    monday = this_monday() + timedelta(days=7)
+    wednesday = monday + timedelta(days=2)
+    now = at(wednesday, "10:10").astimezone(UTC)
+    grid = build_grid(resource, [monday + timedelta(days=i) for i in range(14)], now=now)
+    cells = cells_of(grid, wednesday)
+    assert cells["11:30"].kind == "unavailable" and cells["12:00"].kind == "unavailable"  # within two hours
+    assert cells["12:30"].kind == "free" and grid.first_window()[0] == at(wednesday, "12:30")
+    week_on = cells_of(grid, wednesday + timedelta(days=7))  # a week ahead: bookable until 10:10
+    assert week_on["09:00"].kind == "free" and week_on["10:30"].kind == "unavailable"
+    assert cells_of(grid, wednesday + timedelta(days=8))["09:00"].kind == "unavailable"
+
+
 def test_daylight_saving_day_has_local_rows_and_no_hour_that_does_not_exist(make_platform, make_resource):
     platform = make_platform(timezone="Europe/Berlin")
     resource = make_resource(platform=platform, opening_hours=None)  # bookable at any hour
@@ -272,6 +288,7 @@ def test_every_link_of_a_refused_booking_page_answers(client, auth, lab, start, 
     assert response.status_code == status
     html = text(response)
     assert f'value="{start}"' in html  # the input is kept
+    assert f"{monday.isoformat()} – {(monday + timedelta(days=6)).isoformat()}" in html  # the week of the date asked for
     links = links_of(html)
     path = f"/resources/{resource.id}"
     week_links = [link for link in links if "week=" in link and urlsplit(link).path == path]

@@ -440,7 +440,6 @@ def booking_panel(resource: Resource, form: BookingForm | None = None) -> dict[s
         "labels": {kind: str(label) for kind, label in CELL_LABELS.items()}, "default_minutes": int(default_length(rules, grid.step).total_seconds() // 60),
         "prev": (monday - timedelta(days=7)).isoformat(), "next": (monday + timedelta(days=7)).isoformat(),
         "prev_day": shown_day - timedelta(days=1), "next_day": shown_day + timedelta(days=1),
-        "this_week": monday_of(today).isoformat(),
     }
 
 
