@@ -69,6 +69,7 @@ def slot(page, day: date, hhmm: str):
 
 
 def drag(page, source, target) -> None:
+    source.scroll_into_view_if_needed()
     a, b = source.bounding_box(), target.bounding_box()
     page.mouse.move(a["x"] + a["width"] / 2, a["y"] + a["height"] / 2)
     page.mouse.down()
@@ -112,7 +113,7 @@ def test_drag_on_the_grid_chooses_a_clamped_window_and_books_it(live_server, bro
     page.screenshot(path=str(SHOTS / "grid-drag-clamped-desktop-en.png"), full_page=True)
 
     # On Wednesday a drag down from 08:00 stops before the buffer ahead of another user's booking.
-    drag(page, slot(page, wednesday, "08:00"), page.locator(f'td.c-booked >> nth=0'))
+    drag(page, slot(page, wednesday, "08:00"), page.locator('td.c-booked').first)
     assert (page.input_value("input[name=start]"), page.input_value("input[name=end]")) == ("08:00", "09:30")
 
     # Keyboard: focus a cell, Enter chooses an hour from it; Shift+Down makes it longer.
@@ -219,3 +220,43 @@ def test_a_refused_booking_page_links_to_get_pages(live_server, browser):
     with page.expect_navigation():
         page.click(".lang-switch a")
     assert "/book" not in page.url and page.locator("h1").inner_text() == "场发射扫描电镜"
+
+
+def test_a_resource_open_at_all_hours_scrolls_to_the_choice_and_skips_the_missing_hour(live_server, browser):
+    """Europe/Berlin, the week clocks go forward (2027-03-28): rows are local times, the 02:00 hour
+    of that Sunday does not exist, and the tall grid opens scrolled to the chosen time."""
+    from booking.accounts.service import create_user
+
+    app, base = live_server
+    berlin = ZoneInfo("Europe/Berlin")
+    with app.app_context():
+        platform = Platform(code="BER", name_zh="柏林测试平台", name_en="Berlin Test Lab", city_zh="柏林",
+                            city_en="Berlin", timezone="Europe/Berlin", booking_rules={})
+        db.session.add(platform)
+        db.session.flush()
+        resource = Resource(platform_id=platform.id, external_id="B1", kind="instrument", title="核磁共振谱仪",
+                            title_en="NMR spectrometer", bookable=True, keywords=[], attributes={},
+                            opening_hours=None, booking_rules={"min_minutes": 60, "max_minutes": 480})
+        db.session.add(resource)
+        create_user("alice@example.com", PASSWORD, name="Alice Wang", language="en", verified=True)
+        db.session.commit()
+        resource_id = resource.id
+    if datetime(2027, 3, 22, tzinfo=berlin) - datetime.now(UTC) > timedelta(days=170):
+        pytest.skip("the 2027 daylight-saving week is beyond the booking horizon yet")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(15000)
+    login(page, base)
+    page.goto(f"{base}/resources/{resource_id}?lang=en&week=2027-03-22&day=2027-03-28&start=16:00&end=18:00")
+    assert page.locator("td.c-none").count() == 2  # Sunday 02:00 and 02:30
+    visible = page.evaluate("""(() => { const wrap = document.querySelector('.hour-grid-wrap').getBoundingClientRect();
+        const cell = document.querySelector('td.sel').getBoundingClientRect();
+        return cell.top >= wrap.top && cell.bottom <= wrap.bottom; })()""")
+    assert visible and page.evaluate("document.querySelector('.hour-grid-wrap').scrollTop") > 0
+    page.locator("#book").screenshot(path=str(SHOTS / "grid-dst-week-desktop-en.png"))
+    # Dragging across the missing hour on Sunday: 01:00 to 03:30 is two real hours (01:00–04:00 on the wall).
+    drag(page, slot(page, date(2027, 3, 28), "01:00"), slot(page, date(2027, 3, 28), "03:30"))
+    assert (page.input_value("input[name=start]"), page.input_value("input[name=end]")) == ("01:00", "04:00")
+    assert "(2 hours)" in page.locator("[data-grid-choice]").inner_text()
+    page.goto(f"{base}/resources/{resource_id}?lang=zh&view=day&day=2027-03-28")
+    page.locator("#book").screenshot(path=str(SHOTS / "grid-dst-day-desktop-zh.png"))

@@ -216,7 +216,8 @@
     var shown = wrap.querySelector('td.sel') || wrap.querySelector('td.c-free');
     var head = wrap.querySelector('thead');
     if (shown && wrap.scrollHeight > wrap.clientHeight) {
-      wrap.scrollTop = Math.max(0, shown.offsetTop - (head ? head.offsetHeight : 0) - 2 * shown.offsetHeight);
+      var top = shown.getBoundingClientRect().top - wrap.getBoundingClientRect().top + wrap.scrollTop;
+      wrap.scrollTop = Math.max(0, top - (head ? head.offsetHeight : 0) - 2 * shown.offsetHeight);
     }
   }
 
