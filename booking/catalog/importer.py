@@ -16,6 +16,7 @@ from typing import IO, Any
 
 from sqlalchemy import and_, bindparam, insert, or_, select, update
 
+from ..engine.quotas import carried_quota
 from ..errors import DomainError
 from ..extensions import db
 from ..models import Platform, Resource, utcnow
@@ -265,7 +266,7 @@ def _keep_staff_training(updates: list[dict[str, Any]]) -> None:
     for row in updates:
         required, rules = old.get(row["b_id"], (False, None))
         row["requires_training"] = imported_training(feed_statement(row["attributes"]), bool(required), rules)
-        row["booking_rules"] = carried_rules(row["booking_rules"], rules)
+        row["booking_rules"] = carried_quota(carried_rules(row["booking_rules"], rules), rules)
 
 
 def _withdraw_missing(run: _Run, batch_size: int) -> None:

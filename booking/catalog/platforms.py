@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 
+from ..engine.quotas import carried_quota
 from ..extensions import db
 from ..models import PLATFORM_KINDS, Platform
 from .feed import BadRecord, parse_booking_rules, parse_opening_hours
@@ -155,7 +156,10 @@ def import_platforms(source: str | Path | Iterable[Any]) -> PlatformSummary:
                 values.setdefault("booking_rules", {})  # kind and timezone: the column defaults
                 db.session.add(Platform(**values))
                 summary.created += 1
-            elif any(getattr(platform, key) != value for key, value in values.items()):
+                continue
+            if "booking_rules" in values:  # a quota staff set stays unless the file states one
+                values["booking_rules"] = carried_quota(values["booking_rules"], platform.booking_rules) or {}
+            if any(getattr(platform, key) != value for key, value in values.items()):
                 for key, value in values.items():
                     setattr(platform, key, value)
                 summary.updated += 1

@@ -35,7 +35,7 @@ from .checks import check_rules, find_conflict
 from .pricing import Rate, estimate, money, rate_for
 from .rules import effective_rules
 from .timefmt import local
-from .vouchers import account_for, balance_of
+from .vouchers import account_for, balance_of, vouchers_pay
 
 #: Refusals that another platform's free resource can answer: the time is taken, closed, under
 #: maintenance or outside the resource's hours (not a rule such as "too long", which would be
@@ -247,7 +247,7 @@ def equivalents_elsewhere(user: User | None, resource: Resource, start: datetime
         priced = estimate(user, candidate, start, end)
         rate, fee = priced if priced is not None else (None, None)
         cap = _cap(candidate)
-        allowed = money(fee * cap / 100) if fee is not None else None
+        allowed = money(fee * cap / 100) if fee is not None and vouchers_pay(rate.currency if rate else None) else None
         usable = min(allowed, balance) if allowed is not None and balance is not None else None
         found.append(Elsewhere(candidate, a, b, rate, fee, cap, allowed, usable, training_required(candidate),
                                effective_rules(candidate).requires_approval))
@@ -331,7 +331,7 @@ def _compare_row(user: User | None, resource: Resource, rank: int, now: datetime
                 break
     return CompareRow(
         resource=resource, rank=rank, rate=rate, voucher_cap_percent=cap,
-        voucher_per_unit=money(rate.amount * cap / 100) if rate is not None else None,
+        voucher_per_unit=money(rate.amount * cap / 100) if rate is not None and vouchers_pay(rate.currency) else None,
         earliest=earliest, accreditation=_accreditation(resource), turnaround_days=_turnaround(resource),
         training_required=training_required(resource),
         requires_approval=resource.bookable and effective_rules(resource).requires_approval)

@@ -37,11 +37,12 @@
     var form = box.closest('form');
     if (!form || box.dataset.unit !== 'hour' || !form.elements.start || !form.elements.end) return;
     var rate = parseFloat(box.dataset.rate), out = box.querySelector('[data-fee]');
+    var symbol = box.dataset.symbol || '\u00a5';
     function update() {
       var a = minutes(form.elements.start.value), b = minutes(form.elements.end.value);
       if (b === 0) b = 24 * 60;
       if (isNaN(a) || isNaN(b) || b <= a) { out.textContent = '\u2014'; return; }
-      out.textContent = '\u00a5' + (rate * (b - a) / 60).toLocaleString('en', {minimumFractionDigits: 2, maximumFractionDigits: 2});
+      out.textContent = symbol + (rate * (b - a) / 60).toLocaleString('en', {minimumFractionDigits: 2, maximumFractionDigits: 2});
     }
     form.elements.start.addEventListener('input', update);
     form.elements.end.addEventListener('input', update);

@@ -9,13 +9,13 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 import icalendar
-from flask import Blueprint, Response, abort, request, url_for
+from flask import Blueprint, Response, abort, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..engine.calendars import zone
 from ..extensions import db
-from ..ical import add_timezones
+from ..ical import add_timezones, reservation_sequence, reservation_uid, uid_domain
 from ..models import ACTIVE_STATUSES, Closure, Maintenance, Reservation, Resource, User, utcnow
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar")
@@ -44,11 +44,14 @@ def _event(uid: str, start: datetime, end: datetime, tz: str, summary: str, stam
     return event
 
 
-def reservation_event(reservation: Reservation, host: str) -> icalendar.Event:
+def reservation_event(reservation: Reservation, host: str | None = None) -> icalendar.Event:
+    """A reservation's event: the UID and SEQUENCE of its mailed invitation (booking.ical), so a
+    calendar holding both shows one event. (`host` is ignored: kept for old callers.)"""
     resource = reservation.resource
     tz = resource.platform.timezone
-    event = _event(f"reservation-{reservation.id}@{host}", reservation.start, reservation.end, tz,
+    event = _event(reservation_uid(reservation.id), reservation.start, reservation.end, tz,
                    resource.display_title(), reservation.updated_at)
+    event.add("sequence", reservation_sequence(reservation.id))
     event.add("status", ICS_STATUS.get(reservation.status, "CONFIRMED"))
     where = ", ".join(filter(None, [resource.location, resource.platform.name()]))
     if where:
@@ -76,7 +79,7 @@ def ics_response(body: bytes, filename: str, *, attachment: bool = False) -> Res
 def user_calendar(user: User, reservations: Iterable[Reservation]) -> bytes:
     cal = new_calendar(_("OneStop bookings of %(name)s", name=user.name or user.email))
     for reservation in reservations:
-        cal.add_component(reservation_event(reservation, request.host))
+        cal.add_component(reservation_event(reservation))
     return finish(cal)
 
 
@@ -86,7 +89,7 @@ def resource_busy_calendar(resource: Resource) -> bytes:
     start, end = now - timedelta(days=30), now + timedelta(days=366)
     tz = resource.platform.timezone
     cal = new_calendar(_("%(title)s — busy times", title=resource.display_title()))
-    host = request.host
+    host = uid_domain()
     for r in db.session.scalars(select(Reservation).where(
             Reservation.resource_id == resource.id, Reservation.status.in_(ACTIVE_STATUSES),
             Reservation.end > start, Reservation.start < end).order_by(Reservation.start)):
