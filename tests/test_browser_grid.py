@@ -191,6 +191,9 @@ def test_tap_on_a_phone_in_chinese_books_with_a_24_hour_clock(live_server, brows
     assert page.locator("td.c-mine").count() == 5
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     page.screenshot(path=str(SHOTS / "grid-day-phone-zh.png"), full_page=True)
+    page.goto(f"{base}/resources/{resource_id}?lang=en&week={monday.isoformat()}")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    page.screenshot(path=str(SHOTS / "grid-week-phone-en.png"), full_page=True)
     context.close()
 
 
@@ -220,6 +223,7 @@ def test_a_refused_booking_page_links_to_get_pages(live_server, browser):
     with page.expect_navigation():
         page.click(".lang-switch a")
     assert "/book" not in page.url and page.locator("h1").inner_text() == "场发射扫描电镜"
+    page.screenshot(path=str(SHOTS / "grid-week-desktop-zh.png"), full_page=True)
 
 
 def test_a_resource_open_at_all_hours_scrolls_to_the_choice_and_skips_the_missing_hour(live_server, browser):
