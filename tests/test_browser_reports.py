@@ -12,13 +12,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from test_browser_booking import verified_org
-from test_browser_orders import SHOTS, log_in, shoot
+from test_browser_orders import SHOTS, shoot
 
 from booking.extensions import db
 from booking.models import Platform, Reservation, Resource
 from booking.web.report_pages import last_complete_month
 
-from support import PASSWORD
+from support import PASSWORD, browser_log_in
 
 pytestmark = pytest.mark.browser
 INSTRUMENTS = (("场发射扫描电镜", "Field-emission SEM"), ("X 射线衍射仪", "X-ray diffractometer"),
@@ -97,7 +97,7 @@ def test_staff_read_the_report_pick_a_period_and_drill_down(live_server: Any, br
     try:
         page = context.new_page()
         page.set_default_timeout(20000)
-        log_in(page, base, "staff@njma.example")
+        browser_log_in(page, base, "staff@njma.example")
         page.goto(f"{base}/staff/reports?lang=en")
         assert page.locator("nav.tabs a.active").inner_text() == "Reports"
         trend = page.locator("#chart-trend svg")
@@ -160,7 +160,7 @@ def test_staff_read_the_report_pick_a_period_and_drill_down(live_server: Any, br
 
         # The programme office compares the platforms.
         admin = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-        log_in(admin, base, "admin@onestop.example")
+        browser_log_in(admin, base, "admin@onestop.example")
         admin.goto(f"{base}/admin?lang=en")
         admin.click("a.tile >> text=Reports")
         admin.wait_for_url("**/admin/reports")

@@ -37,7 +37,7 @@ def test_xlsx_cell_by_cell(month):
     write_xlsx(ReportFiles.build(report), stream)
     book = load_workbook(BytesIO(stream.getvalue()))
     assert book.sheetnames == ["报告 Report", "仪器 Instruments", "机时 Hours", "收入 Income", "用户 Users served",
-                               "检测 Testing services", "运行 Operations"]
+                               "检测 Testing services", "运行 Operations", "等待 Waiting"]
 
     r1, r2 = month["r1"], month["r2"]
     assert sheet_values(book, "仪器 Instruments") == [
@@ -78,6 +78,13 @@ def test_xlsx_cell_by_cell(month):
         ["测试平台2", "Test Platform 2", 1, 0, 0, 1, 10, 10, 0],
         ["合计", "Total", 6, 1, round(1 / 6, 4), 3, 2, 8.4, 1],
     ]
+    # r1's five bookings were asked for 1, 1, 3, 3 and 3 days ahead; March is over, so no free slot is looked for
+    assert sheet_values(book, "等待 Waiting") == [
+        ["仪器", "平台", "预约次数", "提前预约天数中位数", "下一个空闲时段", "等待天数"],
+        ["Instrument", "Platform", "Bookings", "Median days booked ahead", "Next free slot", "Days to wait"],
+        ["扫描电镜", "PA", 5, 3, None, None],
+        ["流式细胞仪", "PB", 1, 1, None, None],
+    ]
     about = dict((row[1], row[2]) for row in sheet_values(book, "报告 Report"))
     assert about["Period"] == "2027-03-01 – 2027-03-31" and about["Zero-result searches"] == 2
     assert book["机时 Hours"].cell(3, 8).number_format == "0.0%"
@@ -87,7 +94,9 @@ def test_csv_per_table(month, tmp_path):
     report = usage_report(report_scope(month["admin"], "PA"), MARCH, "resource", now=NOW)
     paths = write_csv(ReportFiles.build(report), tmp_path / "csv")
     assert [p.name for p in paths] == ["instruments.csv", "hours.csv", "income.csv", "users.csv", "testing.csv",
-                                       "operations.csv"]
+                                       "operations.csv", "waiting.csv"]
+    with (tmp_path / "csv" / "waiting.csv").open(encoding="utf-8-sig", newline="") as fh:
+        assert list(csv.reader(fh))[2] == ["扫描电镜", "PA", "5", "3.0", "", ""]  # PA only: r1
     with (tmp_path / "csv" / "hours.csv").open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh))
     assert rows[0][:3] == ["名称", "英文名称", "开放机时"] and rows[1][:3] == ["Name", "Name (English)", "Open hours"]
@@ -162,3 +171,24 @@ def test_cli_user_errors_exit_1(onestop, args, message):
 def test_cli_usage_error_exits_2(onestop):
     result = onestop("--from", "2027-03-01", "--to", "2027-03-31", "--group", "weekday")
     assert result.returncode == 2 and "Traceback" not in result.stderr
+
+
+def test_waiting_for_a_popular_instrument_today(month):
+    """Asked during March, the report also says when each popular instrument is next free for an
+    hour: a time the booking engine would offer, in its opening hours, after now."""
+    from datetime import UTC, datetime, timedelta
+
+    from booking.engine.availability import find_free_slots
+    from booking.engine.calendars import zone
+    from booking.reports.waits import popular_waits
+
+    now = datetime(2027, 3, 4, 0, 30, tzinfo=UTC)  # Thursday 08:30 in Nanjing; r1 is booked 09:00-10:00
+    waits = popular_waits(report_scope(month["admin"]), MARCH, now)
+    assert [(w.resource.id, w.bookings) for w in waits] == [(month["r1"].id, 5), (month["r2"].id, 1)]
+    r1 = waits[0]
+    assert r1.looked and r1.next_free is not None and r1.next_free > now
+    local = r1.next_free.astimezone(zone("Asia/Shanghai"))
+    assert local.weekday() < 5 and 9 <= local.hour < 17  # inside its opening hours
+    assert any(s <= r1.next_free and e >= r1.next_free + timedelta(hours=1)
+               for s, e in find_free_slots(r1.resource, now, now + timedelta(days=7), now=now))
+    assert r1.wait_days == round((r1.next_free - now).total_seconds() / 86400, 1)

@@ -78,6 +78,11 @@ def test_staff_see_their_platform_by_default(client, auth, shop):
     assert "6.00" in html  # effective hours: 2 + 3 + 1
     assert "<script>alert" not in html and "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
     assert 'href="/staff/reports"' in html or "/staff/reports?" in html  # the tab in the staff navigation
+    start = html.index('id="waiting"')
+    waiting = html[start:html.index("</section>", start)]
+    rows = re.findall(r'<tr>\s*<th scope="row"><a href="/resources/(\d+)"', waiting)
+    assert rows == [str(shop["r1"].id), str(shop["r2"].id)]  # the busiest first; PB's instrument not shown
+    assert "figure=bookings" in waiting and "group=resource" in waiting  # each count opens its bookings
 
 
 def test_staff_asking_for_another_platform_get_403(client, auth, shop):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
@@ -20,6 +20,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from ..models import ORG_KINDS
 from .figures import FigureRow, UsageReport, usage_report
+from .waits import WAIT_HEADERS, PopularWait, popular_waits, wait_rows
 
 PERCENT = "0.0%"
 MONEY = "#,##0.00"
@@ -128,14 +129,16 @@ class ReportFiles:
 
     report: UsageReport
     by_resource: UsageReport
+    waits: list[PopularWait] = field(default_factory=list)
 
     @classmethod
     def build(cls, report: UsageReport, *, now: datetime | None = None) -> ReportFiles:
+        now = now or report.generated_at
+        waits = popular_waits(report.scope, report.period, now)
         if report.group == "resource":
-            return cls(report, report)
-        by_resource = usage_report(report.scope, report.period, "resource", now=now or report.generated_at,
-                                   with_total=False)
-        return cls(report, by_resource)
+            return cls(report, report, waits)
+        by_resource = usage_report(report.scope, report.period, "resource", now=now, with_total=False)
+        return cls(report, by_resource, waits)
 
     def instruments(self) -> list[FigureRow]:
         return [row for row in self.by_resource.rows if row.label.get("kind") == "instrument"]
@@ -151,6 +154,12 @@ class ReportFiles:
             total = [c.value(self.report.total) for c in table.columns]
             total[:2] = TOTAL_LABEL
             yield total
+
+    def wait_table(self) -> Iterator[list[Any]]:
+        """The popular instruments' waiting times: the two header rows, then one row each."""
+        yield [zh for zh, _en in WAIT_HEADERS]
+        yield [en for _zh, en in WAIT_HEADERS]
+        yield from wait_rows(self.waits)
 
     def tables(self) -> tuple[Table, ...]:
         return (INSTRUMENTS, *GROUP_TABLES)
@@ -177,7 +186,14 @@ def write_xlsx(files: ReportFiles, target: str | Path | IO[bytes]) -> None:
     for table in files.tables():
         sheet = book.create_sheet(table.title)
         _write_table(sheet, files, table)
+    waits = book.create_sheet(WAITS_TITLE)
+    for values in files.wait_table():
+        waits.append(values)
     book.save(target)
+
+
+WAITS_TITLE = "等待 Waiting"
+
 
 
 def _write_table(sheet: WriteOnlyWorksheet, files: ReportFiles, table: Table) -> None:
@@ -207,4 +223,8 @@ def write_csv(files: ReportFiles, folder: str | Path) -> list[Path]:
             for values in files.table_rows(table):
                 writer.writerow(["" if v is None else v for v in values])
         written.append(path)
+    path = folder / "waiting.csv"
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle).writerows([["" if v is None else v for v in values] for values in files.wait_table()])
+    written.append(path)
     return written

@@ -33,6 +33,7 @@ from ..reports.figures import FigureRow, UsageReport, usage_report
 from ..reports.periods import Period, parse_day, parse_period
 from ..reports.scope import Scope, report_scope
 from ..reports.trends import monthly_trend, weekday_hour_heat
+from ..reports.waits import popular_waits
 from .filters import lang, money
 
 GROUPS = ("resource", "platform", "city")
@@ -324,7 +325,7 @@ def report_page(area: Area) -> Any:
     report = usage_report(scope, choice.period, group, now=now)
     charts = _charts(scope, choice.period, report, now)
     return render_template("reports/page.html", choice=choice, group=group, error=None, report=report,
-                           charts=charts, headlines=[BY_NAME[name] for name in HEADLINES],
+                           charts=charts, waits=popular_waits(scope, choice.period, now), headlines=[BY_NAME[name] for name in HEADLINES],
                            link_args=_link_args(scope, choice, group), **context)
 
 
@@ -438,18 +439,22 @@ def export(area: Area, fmt: str) -> Any:
                          mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     slug = request.args.get("table", "hours").strip()
     table = next((t for t in files.tables() if t.slug == slug), None)
-    if table is None:
-        names = ", ".join(t.slug for t in files.tables())
+    if table is None and slug != WAITING:
+        names = ", ".join([t.slug for t in files.tables()] + [WAITING])
         return render_template("error.html", code=400,
                                message=_("There is no table %(name)s; choose one of %(names)s.", name=slug,
                                          names=names)), 400
     text = io.StringIO()
     writer = csv.writer(text)
-    for values in files.table_rows(table):
+    for values in files.table_rows(table) if table is not None else files.wait_table():
         writer.writerow(["" if v is None else v for v in values])
     data = io.BytesIO(text.getvalue().encode("utf-8-sig"))  # a byte-order mark: spreadsheets read the Chinese
-    return send_file(data, as_attachment=True, download_name=f"{stem}-{table.slug}.csv", mimetype="text/csv")
+    return send_file(data, as_attachment=True, download_name=f"{stem}-{slug}.csv", mimetype="text/csv")
+
+
+WAITING = "waiting"
 
 
 CSV_TABLES = (("instruments", _l("Instruments")), ("hours", _l("Machine hours")), ("income", _l("Income")),
-              ("users", _l("Users served")), ("testing", _l("Testing services")), ("operations", _l("Operations")))
+              ("users", _l("Users served")), ("testing", _l("Testing services")), ("operations", _l("Operations")),
+              (WAITING, _l("Waiting for popular instruments")))
