@@ -130,10 +130,12 @@ class Visit:
 
 
 def todays_bookings(resource: Resource, user: Any, now: datetime) -> list[Visit]:
-    """The resource's bookings that have not ended yet today (platform time), in order."""
+    """The resource's bookings that have not ended yet today (platform time), in order; and one
+    starting just after midnight whose check-in window is already open."""
     tz = zone(resource.platform.timezone)
     local_today = now.astimezone(tz).date()
     day_end = datetime.combine(local_today + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
+    day_end = max(day_end, now + timedelta(minutes=(resource.platform.checkin_before_minutes or 0) + 1))
     rows = db.session.scalars(select(Reservation).where(
         Reservation.resource_id == resource.id, Reservation.status.in_(ACTIVE),
         Reservation.end > now, Reservation.start < day_end).order_by(Reservation.start)).all()
