@@ -126,6 +126,18 @@ def country_name(code: str) -> str:
     return str(territories.get(COUNTRY_ALIASES.get(code, code), code))
 
 
+def zone_label(tz: str) -> str:
+    """A platform's time zone as people say it ("上海时间", "Berlin time"), not its IANA code."""
+    from babel.dates import get_timezone_location
+    from flask_babel import gettext
+
+    try:
+        city = get_timezone_location(tz, locale="en" if lang() == "en" else "zh", return_city=True)
+    except LookupError:
+        return tz
+    return gettext("%(city)s time", city=city)
+
+
 def category_label(category: str | None) -> str:
     """A feed category ("仪器设备/电子显微镜") in the visitor's language, part by part."""
     if not category or lang() != "en":
@@ -251,7 +263,8 @@ def register_filters(app: Flask) -> None:
     from ..models.resource import english_title
 
     app.jinja_env.filters.update(attribute_label=attribute_label, attribute_value=attribute_value, kind_label=kind_label, price_label=price_label, local_time=local_time,
-                                 category_label=category_label, country_name=country_name, duration=duration_label)
+                                 category_label=category_label, country_name=country_name, duration=duration_label,
+                                 zone_label=zone_label)
     app.jinja_env.globals.update(
         lang=lang, url_with=url_with, has_endpoint=has_endpoint, role_label=role_label, WEEKDAYS=WEEKDAYS,
         WEEKDAY_LABELS=WEEKDAY_LABELS, KIND_LABELS=KIND_LABELS, money=money, rate_kind_label=rate_kind_label,

@@ -19,6 +19,7 @@ from ..models import KINDS, Platform, Resource
 from .filters import kind_label, lang
 
 bp = Blueprint("main", __name__)
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 @bp.get("/")
@@ -90,14 +91,18 @@ def _english_snippets(hits: list[dict[str, Any]]) -> None:
     ids = [int(hit["id"]) for hit in hits if hit.get("snippet")]
     if not ids:
         return
-    descriptions = dict(db.session.execute(select(Resource.id, Resource.description).where(Resource.id.in_(ids))).tuples())
+    descriptions = dict(db.session.execute(select(Resource.id, Resource.description).where(Resource.id.in_(ids))).tuples().all())
     for hit in hits:
         text = descriptions.get(int(hit["id"])) or ""
-        english = paragraphs_first(text, "en")
-        if english == text:
-            continue
+        if paragraphs_first(text, "en") == text:
+            continue  # one language only, or English already first
+        english = " ".join(line for line in text.split("\n") if line.strip() and not CJK.search(line))
         marked = sorted({html.unescape(m) for m in re.findall(r"<mark>(.*?)</mark>", hit["snippet"])}, key=len, reverse=True)
-        hit["snippet"] = make_snippet(english.replace("\n", " "), marked, 160)
+        snippet = make_snippet(english, marked, 160)
+        head, _, tail = snippet[:-1].rpartition(" ")
+        if snippet.endswith("…") and head and "<" not in tail and ">" not in tail:
+            snippet = head.rstrip(",;:") + "…"  # end on a whole word
+        hit["snippet"] = snippet
 
 
 def _log_search(params: Any, result: Any) -> Any:
