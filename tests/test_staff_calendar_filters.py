@@ -184,3 +184,16 @@ def test_another_platforms_resource_is_not_a_filter(client, auth, big_lab, make_
     auth.login(staff.email)
     page = client.get(f"/staff?lang=en&resource={theirs.id}")
     assert page.status_code == 400 and "Their secret instrument" not in text(page)
+
+
+def test_a_refused_book_for_links_back_to_the_calendar_not_to_its_post_url(client, auth, big_lab):
+    _platform, spectra, *_rest, staff = big_lab
+    auth.login(staff.email)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/staff").get_data(as_text=True)).group(1)
+    refused = client.post("/staff/book-for?lang=en", data={
+        "csrf_token": token, "resource_id": spectra[0].id, "day": today_at(0, days=3).date().isoformat(),
+        "start": "09:00", "end": "10:00", "email": "not-an-address"})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert 'href="/staff?lang=zh"' in html and "/staff/book-for?lang=zh" not in html
+    assert client.get("/staff?lang=zh").status_code == 200

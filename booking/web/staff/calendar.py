@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -210,6 +210,8 @@ def index() -> Any:
 
 
 def _render_index(platform: Platform, book_form: BookForForm | None = None, status: int = 200) -> Any:
+    if request.method == "POST":  # a refused "book for": its links (language, platform) lead to /staff, not a 405
+        g.get_path = url_for("staff.index")
     tz = platform.timezone
     zone_ = zone(tz)
     resources = bookable_resources(platform)
