@@ -171,7 +171,8 @@ def visitor_pages(ids: dict[str, int]) -> list[tuple[str, str]]:
     return [
         ("home", "/"), ("search", "/search?q=扫描电镜"), ("search-none", "/search?q=zzqqxx"),
         ("search-bad-filter", "/search?kind=instrument&date=2020-13-45&start=9&end=x"),
-        ("resource", f"/resources/{ids['instrument']}"), ("service", f"/resources/{ids['service']}"),
+        ("resource", f"/resources/{ids['instrument']}"), ("compare", f"/resources/{ids['instrument']}/compare"),
+        ("service", f"/resources/{ids['service']}"),
         ("platforms", "/platforms"), ("platform", "/platforms/NJNC"), ("login", "/login"), ("register", "/register"),
         ("forgot-password", "/forgot-password"),
     ]
@@ -252,5 +253,5 @@ def test_every_journey_in_both_languages_on_desktop_and_phone(live_server: Any, 
                             visit(walk, page, base, name, path, lang, viewport)
                 finally:
                     context.close()
-    assert walk.visited >= 148  # 37 pages × 2 languages × 2 screens
+    assert walk.visited >= 152  # 38 pages × 2 languages × 2 screens
     assert not walk.failures, f"{len(walk.failures)} problems:\n" + "\n".join(walk.failures)
