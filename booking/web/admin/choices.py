@@ -6,6 +6,13 @@ from wtforms.fields.choices import SelectChoice
 
 from ...extensions import db
 from ...models import Organisation, Platform
+from ..filters import lang
+
+
+def _both(org: Organisation) -> str:
+    """The name in the reader's language, with the registered Chinese name beside an English one."""
+    shown = org.name(lang())
+    return f"{shown} ({org.name_zh})" if org.name_zh and shown != org.name_zh else shown
 
 
 def organisation_choices(verified_only: bool = True) -> list[SelectChoice]:
@@ -13,10 +20,10 @@ def organisation_choices(verified_only: bool = True) -> list[SelectChoice]:
     query = select(Organisation).order_by(Organisation.name_zh).limit(2000)
     if verified_only:
         query = query.where(Organisation.state == "verified")
-    return [SelectChoice("", "—")] + [SelectChoice(str(o.id), f"{o.name_zh} · {o.uscc or '—'}")
+    return [SelectChoice("", "—")] + [SelectChoice(str(o.id), f"{_both(o)} · {o.uscc or '—'}")
                                       for o in db.session.scalars(query)]
 
 
 def platform_choices() -> list[SelectChoice]:
     platforms = db.session.scalars(select(Platform).order_by(Platform.code))
-    return [SelectChoice("", "—")] + [SelectChoice(str(p.id), f"{p.code} {p.name_zh}") for p in platforms]
+    return [SelectChoice("", "—")] + [SelectChoice(str(p.id), f"{p.code} {p.name(lang())}") for p in platforms]

@@ -17,7 +17,7 @@ from ...engine.vouchers import account_for, accounts, issue_vouchers, ledger
 from ...errors import DomainError
 from ...extensions import db
 from ...models import Organisation
-from ..filters import money
+from ..filters import lang, money
 from ..transaction import discard_changes
 from ..validate import id_arg
 from .blueprint import bp
@@ -46,7 +46,7 @@ def vouchers() -> Any:
             discard_changes()
             form.amount.errors = [exc.message]
         else:
-            flash(_("%(org)s now holds %(balance)s in innovation vouchers.", org=account.organisation.name_zh,
+            flash(_("%(org)s now holds %(balance)s in innovation vouchers.", org=account.organisation.name(lang()),
                     balance=money(account.balance)), "success")
             return redirect(url_for("admin.vouchers", org=account.organisation_id), 303)
     selected = None
