@@ -138,6 +138,15 @@ def zone_label(tz: str) -> str:
     return gettext("%(city)s time", city=city)
 
 
+# Languages by their own names (the custom of language switches), never as codes.
+LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
+
+
+def language_name(code: str | None) -> str:
+    """A language code ("zh") as the language's own name ("中文")."""
+    return LANGUAGE_NAMES.get(code or "", code or "")
+
+
 def category_label(category: str | None) -> str:
     """A feed category ("仪器设备/电子显微镜") in the visitor's language, part by part."""
     if not category or lang() != "en":
@@ -269,5 +278,5 @@ def register_filters(app: Flask) -> None:
         lang=lang, url_with=url_with, has_endpoint=has_endpoint, role_label=role_label, WEEKDAYS=WEEKDAYS,
         WEEKDAY_LABELS=WEEKDAY_LABELS, KIND_LABELS=KIND_LABELS, money=money, rate_kind_label=rate_kind_label,
         rate_unit_label=rate_unit_label, error_message=error_message, duration_label=duration_label,
-        english_title=english_title, category_label=category_label,
+        english_title=english_title, category_label=category_label, language_name=language_name,
     )
