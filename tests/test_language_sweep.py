@@ -177,3 +177,12 @@ def test_a_booking_says_its_time_zone_as_a_place(client, auth, make_user, make_r
     assert "上海时间" in mine
     detail = client.get(f"/bookings/{booking.id}?lang=en").get_data(as_text=True)
     assert "Shanghai time" in detail and 'title="Asia/Shanghai"' in detail
+
+
+def test_a_list_cuts_long_texts_on_a_whole_word():
+    from booking.web.filters import clip
+
+    assert clip("short", 20) == ""  # fits: shown whole, no "more"
+    cut = clip("The X-ray diffractometer is used for phase identification and crystallite size.", 40)
+    assert cut == "The X-ray diffractometer is used for…"
+    assert clip("本平台场发射扫描电子显微镜一台，主要功能：微观形貌观察、断口分析。", 10) == "本平台场发射扫描电子…"

@@ -138,6 +138,17 @@ def zone_label(tz: str) -> str:
     return gettext("%(city)s time", city=city)
 
 
+def clip(text: str | None, limit: int) -> str:
+    """`text` cut to about `limit` characters for a list, on a whole English word ("" when it fits)."""
+    text = " ".join((text or "").split())
+    if len(text) <= limit:
+        return ""
+    cut = text[:limit]
+    if text[limit].isascii() and text[limit].isalnum() and " " in cut[-25:]:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:、，；：") + "…"
+
+
 # Languages by their own names (the custom of language switches), never as codes.
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
 
@@ -273,7 +284,7 @@ def register_filters(app: Flask) -> None:
 
     app.jinja_env.filters.update(attribute_label=attribute_label, attribute_value=attribute_value, kind_label=kind_label, price_label=price_label, local_time=local_time,
                                  category_label=category_label, country_name=country_name, duration=duration_label,
-                                 zone_label=zone_label)
+                                 zone_label=zone_label, clip=clip)
     app.jinja_env.globals.update(
         lang=lang, url_with=url_with, has_endpoint=has_endpoint, role_label=role_label, WEEKDAYS=WEEKDAYS,
         WEEKDAY_LABELS=WEEKDAY_LABELS, KIND_LABELS=KIND_LABELS, money=money, rate_kind_label=rate_kind_label,
