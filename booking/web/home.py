@@ -61,8 +61,7 @@ def search() -> Any:
         return render_template("error.html", code=503, message=exc.message), 503
     platforms = {p.code: p for p in db.session.scalars(select(Platform))}
     hit_url = _log_search(params, result)
-    if lang() == "en":
-        _english_snippets(result.hits)
+    _snippets_in_language(result.hits, lang())
 
     english_cities = {p.city_zh: p.city_en for p in platforms.values() if p.city_zh and p.city_en}
 
@@ -80,27 +79,27 @@ def search() -> Any:
                            today=datetime.now(ZoneInfo(current_app.config["ONESTOP_DEFAULT_TIMEZONE"])).date().isoformat())
 
 
-def _english_snippets(hits: list[dict[str, Any]]) -> None:
-    """On an English page, cut each snippet from the English paragraphs of the description when the
-    feed gives both languages in one text (the index cuts it from the start, which is Chinese),
-    marking the same words the index marked."""
+def _snippets_in_language(hits: list[dict[str, Any]], language: str) -> None:
+    """Cut each snippet from the description's paragraphs in the reader's language when the feed
+    gives both languages in one text (the index cuts from the whole text: a Chinese page would end
+    in English, an English one show only Chinese), marking the words the index marked."""
     from search.highlight import make_snippet
-
-    from ..models.resource import paragraphs_first
 
     ids = [int(hit["id"]) for hit in hits if hit.get("snippet")]
     if not ids:
         return
     descriptions = dict(db.session.execute(select(Resource.id, Resource.description).where(Resource.id.in_(ids))).tuples().all())
     for hit in hits:
-        text = descriptions.get(int(hit["id"])) or ""
-        if paragraphs_first(text, "en") == text:
-            continue  # one language only, or English already first
-        english = " ".join(line for line in text.split("\n") if line.strip() and not CJK.search(line))
+        lines = [line for line in (descriptions.get(int(hit["id"])) or "").split("\n") if line.strip()]
+        chinese = [line for line in lines if CJK.search(line)]
+        other = [line for line in lines if not CJK.search(line)]
+        if not chinese or not other:
+            continue  # one language only: the index's snippet is right
+        text = "".join(chinese) if language == "zh" else " ".join(other)
         marked = sorted({html.unescape(m) for m in re.findall(r"<mark>(.*?)</mark>", hit["snippet"])}, key=len, reverse=True)
-        snippet = make_snippet(english, marked, 160)
+        snippet = make_snippet(text, marked, 120 if language == "zh" else 160)
         head, _, tail = snippet[:-1].rpartition(" ")
-        if snippet.endswith("…") and head and "<" not in tail and ">" not in tail:
+        if language == "en" and snippet.endswith("…") and head and "<" not in tail and ">" not in tail:
             snippet = head.rstrip(",;:") + "…"  # end on a whole word
         hit["snippet"] = snippet
 
