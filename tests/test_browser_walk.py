@@ -29,6 +29,7 @@ SHOTS = Path(os.environ.get("ONESTOP_WALK_SHOTS", "/tmp/shots/walk"))
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 # A word, not part of an address, a path or a code, and not cut short by a "…" (a prefix of data).
 LATIN_WORD = re.compile(r"(?<![A-Za-z0-9_@./-])[A-Za-z][A-Za-z'’]{2,}(?![A-Za-z0-9_@/…'’])")
+CJK = re.compile(r"[\u3400-\u9fff]")
 RAW_CODE = re.compile(r"(?<![\w@./:-])[a-z]+(?:_[a-z]+)+(?![\w@./-])")
 # Words a Chinese page may show: the brand and file formats, calendar programs, units, currencies and
 # codes, the language switch, and the search words this walk types.
@@ -76,6 +77,10 @@ class Walk:
                 self.failures.append(f"{where}: untranslated messages {missing}")
             if english:
                 self.failures.append(f"{where}: English words {english}")
+        if lang == "en" and viewport == "desktop":
+            heads = [h for h in page.locator("h1, h2").all_inner_texts() if CJK.search(h)]
+            if heads:
+                self.failures.append(f"{where}: Chinese headings on an English page {heads}")
         if viewport == "desktop":
             page.evaluate("window.scrollTo(0, 0)")
             path = SHOTS / f"{name}-{lang}-desktop.png"
