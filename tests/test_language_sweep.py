@@ -188,3 +188,29 @@ def test_a_list_cuts_long_texts_on_a_whole_word():
     cut = clip("The X-ray diffractometer is used for phase identification and crystallite size.", 40)
     assert cut == "The X-ray diffractometer is used for…"
     assert clip("本平台场发射扫描电子显微镜一台，主要功能：微观形貌观察、断口分析。", 10) == "本平台场发射扫描电子…"
+
+
+def form_messages(response) -> list[str]:
+    """The error messages a form page shows beside its fields and above them."""
+    html = response.get_data(as_text=True)
+    return [m.strip() for m in re.findall(r'class="(?:error|field-error|errors|flash flash-error)[^"]*"[^>]*>([^<]+)<', html)
+            if m.strip()]
+
+
+def test_registration_and_password_change_speak_chinese(client, auth, make_user):
+    from support import PASSWORD, csrf_token
+
+    client.get("/?lang=zh")
+    response = client.post("/register", data={"email": "not-an-address", "name": "", "password": "short",
+                                              "confirm": "other", "csrf_token": csrf_token(client, "/register")})
+    messages = form_messages(response)
+    assert response.status_code == 422 and messages
+    assert all(CJK.search(m) and not re.search(r"[A-Za-z]{4,}", m.replace("Email", "")) for m in messages), messages
+    user = make_user(language="zh")
+    auth.login(user.email)
+    token = csrf_token(client, "/account")
+    response = client.post("/account?lang=zh", data={"pw-current_password": "wrong " + PASSWORD, "pw-new_password": "short",
+                                                     "pw-confirm": "short", "csrf_token": token})
+    messages = form_messages(response)
+    assert response.status_code == 422 and messages
+    assert all(CJK.search(m) and not re.search(r"[A-Za-z]{4,}", m) for m in messages), messages
