@@ -81,6 +81,10 @@ class Walk:
             heads = [h for h in page.locator("h1, h2").all_inner_texts() if CJK.search(h)]
             if heads:
                 self.failures.append(f"{where}: Chinese headings on an English page {heads}")
+        if viewport == "phone":
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > VIEWPORTS["phone"]["width"] + 1:
+                self.failures.append(f"{where}: {width} px wide, wider than the phone's screen")
         if viewport == "desktop":
             page.evaluate("window.scrollTo(0, 0)")
             path = SHOTS / f"{name}-{lang}-desktop.png"
