@@ -224,3 +224,10 @@ def test_a_booking_just_after_midnight_can_check_in_before_it(client, auth, lab,
     auth.login(alice.email)
     html = text(client.get(f"/resources/{resource.id}/here?lang=en"))
     assert "Check in</button>" in html and f'value="{reservation.id}"' in html
+
+
+def test_a_resource_settings_page_offers_its_label(client, auth, lab):
+    _platform, resource, staff, *_ = lab
+    auth.login(staff.email)
+    html = text(client.get(f"/staff/resources/{resource.id}/settings?lang=en"))
+    assert f'href="/resources/{resource.id}/label"' in html and "Print its QR label" in html
