@@ -15,7 +15,7 @@ from flask import g
 from booking.engine.rules import BookingRules
 from booking.extensions import db
 from booking.models import Closure, Reservation
-from booking.web.resources.booking_panel import (
+from booking.web.resources.hour_grid import (
     build_grid,
     choose_window,
     default_length,

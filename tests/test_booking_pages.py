@@ -249,7 +249,7 @@ def test_admins_pick_the_platform(client, auth, lab, make_platform, make_user):
 def test_calendar_opens_on_this_week_or_at_the_weekend_on_the_next():
     from datetime import date
 
-    from booking.web.resources.booking_panel import week_start
+    from booking.web.resources.hour_grid import week_start
 
     assert week_start(None, "Asia/Shanghai", today=date(2027, 3, 3)) == date(2027, 3, 1)  # a Wednesday
     assert week_start(None, "Asia/Shanghai", today=date(2027, 3, 6)) == date(2027, 3, 8)  # a Saturday
