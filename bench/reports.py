@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import random
 import resource as rlimit
+import subprocess
 import sys
 import tempfile
 import time
@@ -202,6 +203,30 @@ def timed(runs: int, work: Callable[[], Any]) -> tuple[float, Any]:
     return best, result
 
 
+def export_in_this_process(code: str, year: Any, runs: int) -> None:
+    """Time the XLSX export of one platform by resource and print `seconds<TAB>instruments<TAB>note`
+    with this process's peak memory (the parent runs this in a fresh child)."""
+    from booking.reports.export import ReportFiles, write_xlsx
+    from booking.reports.figures import usage_report
+    from booking.reports.scope import report_scope
+
+    scope = report_scope(None, code)
+
+    def export() -> int:
+        files = ReportFiles.build(usage_report(scope, year, "resource", now=NOW))
+        buffer = BytesIO()
+        write_xlsx(files, buffer)
+        return len(files.instruments())
+
+    seconds, count = timed(runs, export)
+    tracemalloc.start()
+    export()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    rss = rlimit.getrusage(rlimit.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{seconds}\t{count}\tPython peak during export {peak / 2**20:.0f} MB; process peak RSS {rss:.0f} MB")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", help="postgresql+psycopg://… (a temporary schema is used); default SQLite")
@@ -212,13 +237,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--keep", action="store_true", help="keep the database and print its URL (for --reuse)")
     parser.add_argument("--reuse", metavar="URL", help="time the figures on a database an earlier --keep left")
+    parser.add_argument("--export-only", action="store_true", help=argparse.SUPPRESS)  # the child measuring RSS
     args = parser.parse_args()
 
     import flask_migrate
 
     from booking import create_app
     from booking.extensions import db
-    from booking.reports.export import ReportFiles, write_xlsx
     from booking.reports.figures import usage_report
     from booking.reports.periods import Period
     from booking.reports.scope import report_scope
@@ -251,6 +276,9 @@ def main() -> None:
                     print(f"  {item[0]}: {item[1]:.3f} s ({item[2]})", flush=True)
 
             results = Shown()
+            if args.export_only:
+                export_in_this_process(data["big"], year, args.runs)
+                return
             province = report_scope(None)
             seconds, report = timed(args.runs, lambda: usage_report(province, year, "platform", now=NOW,
                                                                     with_total=False))
@@ -263,22 +291,11 @@ def main() -> None:
             one = report_scope(None, data["small"])
             seconds, report = timed(args.runs, lambda: usage_report(one, year, "resource", now=NOW))
             results.append((f"one platform ({data['small']}), year, by resource", seconds, f"{len(report.rows)} rows"))
-            big = report_scope(None, data["big"])
-
-            def export() -> int:
-                files = ReportFiles.build(usage_report(big, year, "resource", now=NOW))
-                buffer = BytesIO()
-                write_xlsx(files, buffer)
-                return len(files.instruments())
-
-            seconds, count = timed(args.runs, export)
-            tracemalloc.start()
-            export()
-            peak = tracemalloc.get_traced_memory()[1]
-            tracemalloc.stop()
-            rss = rlimit.getrusage(rlimit.RUSAGE_SELF).ru_maxrss / 1024
-            results.append((f"XLSX export of {data['big']} ({count:,} instruments)", seconds,
-                            f"Python peak during export {peak / 2**20:.0f} MB; process peak RSS {rss:.0f} MB"))
+            # the export in a process of its own, so its peak memory is the export's, not this run's
+            child = subprocess.run([sys.executable, __file__, "--reuse", url, "--export-only", "--runs", str(args.runs)],
+                                   capture_output=True, text=True, check=True)
+            seconds_text, count_text, note = child.stdout.strip().splitlines()[-1].split("\t")
+            results.append((f"XLSX export of {data['big']} ({int(count_text):,} instruments)", float(seconds_text), note))
             db.session.remove()
     finally:
         with app.app_context():
