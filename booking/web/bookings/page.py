@@ -36,11 +36,10 @@ from ...engine.timefmt import describe, local
 from ...errors import DomainError, NotFound
 from ...extensions import db
 from ...models import BookingEvent, Reservation, User, utcnow
+from ..fields import DATE_INPUT, HHMM
 from ..localtime import local_span
 from ..refusals import flash_refusal, show_on_form
 from .blueprint import bp
-
-HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
 
 
 @bp.app_context_processor
@@ -50,7 +49,7 @@ def reference_globals() -> dict[str, Any]:
 
 
 class ChangeForm(FlaskForm):
-    day = DateField(_l("Date"), validators=[DataRequired()])
+    day = DateField(_l("Date"), validators=[DataRequired()], render_kw=DATE_INPUT)
     start = StringField(_l("From"), validators=[DataRequired(), Regexp(HHMM, message=_l("HH:MM, e.g. 09:30"))])
     end = StringField(_l("Until"), validators=[DataRequired(), Regexp(HHMM, message=_l("HH:MM, e.g. 11:00"))])
     purpose = TextAreaField(_l("Purpose"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})

@@ -34,29 +34,23 @@ from ...engine.rules import effective_rules
 from ...engine.timefmt import describe
 from ...errors import DomainError
 from ...models import Resource, utcnow
+from ..fields import DATE_INPUT, HHMM, TIME_INPUT
 from .hour_grid import CELL_LABELS, Grid, build_grid, default_length, first_free_start, monday_of, week_start
 
-HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
 DAY_RE = r"^\d{4}-\d{2}-\d{2}$"
 
 
 WEEKDAY_CHOICES = [SelectChoice("mon", _l("Mon")), SelectChoice("tue", _l("Tue")), SelectChoice("wed", _l("Wed")),
                    SelectChoice("thu", _l("Thu")), SelectChoice("fri", _l("Fri")), SelectChoice("sat", _l("Sat")),
                    SelectChoice("sun", _l("Sun"))]
-# Text inputs, not type=date/time: a browser draws those in its own locale (12-hour clocks,
-# MM/DD/YYYY); the page promises YYYY-MM-DD and a 24-hour clock in both languages.
-_TIME_KW = {"inputmode": "numeric", "autocomplete": "off", "maxlength": 5, "pattern": "[0-2][0-9]:[0-5][0-9]",
-            "placeholder": "HH:MM"}
-
 
 class BookingForm(FlaskForm):
     day = DateField(_l("Date"), validators=[DataRequired(message=_l("Choose a date as YYYY-MM-DD."))],
-                    render_kw={"type": "text", "inputmode": "numeric", "autocomplete": "off", "maxlength": 10,
-                               "pattern": r"\d{4}-\d{2}-\d{2}", "placeholder": "YYYY-MM-DD"})
+                    render_kw=DATE_INPUT)
     start = StringField(_l("From"), validators=[DataRequired(), Regexp(HHMM, message=_l("Use a time like 09:30."))],
-                        render_kw=_TIME_KW)
+                        render_kw=TIME_INPUT)
     end = StringField(_l("Until"), validators=[DataRequired(), Regexp(HHMM, message=_l("Use a time like 11:00."))],
-                      render_kw=_TIME_KW)
+                      render_kw=TIME_INPUT)
     purpose = TextAreaField(_l("Purpose"), validators=[Optional(), Length(max=2000)],
                             render_kw={"rows": 2, "placeholder": _l("e.g. SEM imaging of 6 battery samples")})
     repeat = SelectField(_l("Repeat"), choices=[SelectChoice("", _l("Does not repeat")), SelectChoice("daily", _l("Every day")),

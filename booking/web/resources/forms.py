@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
+from ..fields import DATE_INPUT, HHMM
 
 
 class TrainingRequestForm(FlaskForm):
@@ -15,6 +15,6 @@ class TrainingRequestForm(FlaskForm):
 
 
 class SlotForm(FlaskForm):
-    day = DateField(_l("Date"), validators=[DataRequired()])
+    day = DateField(_l("Date"), validators=[DataRequired()], render_kw=DATE_INPUT)
     start = StringField(_l("From"), validators=[DataRequired(), Regexp(HHMM)])
     end = StringField(_l("Until"), validators=[DataRequired(), Regexp(HHMM)])

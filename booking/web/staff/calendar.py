@@ -39,6 +39,7 @@ from ...engine.timefmt import describe
 from ...errors import DomainError
 from ...extensions import db
 from ...models import Platform, Reservation, Resource, utcnow
+from ..fields import DATE_INPUT, HHMM
 from ..filters import lang
 from ..localtime import local_span
 from ..refusals import show_on_form
@@ -49,7 +50,6 @@ from .platform import back, bookable_resources, current_platform, platform_choic
 MAX_CALENDAR_ROWS = 80
 
 
-HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
 
 
 class DecisionForm(FlaskForm):
@@ -60,7 +60,7 @@ class BookForForm(FlaskForm):
     """Staff book a resource of their platform for a user, named by the e-mail of their account."""
 
     resource_id = SelectField(_l("Resource"), coerce=int, validators=[DataRequired()])
-    day = DateField(_l("Date"), validators=[DataRequired()])
+    day = DateField(_l("Date"), validators=[DataRequired()], render_kw=DATE_INPUT)
     start = StringField(_l("From"), validators=[DataRequired(), Regexp(HHMM, message=_l("HH:MM, e.g. 09:30"))])
     end = StringField(_l("Until"), validators=[DataRequired(), Regexp(HHMM, message=_l("HH:MM, e.g. 11:00"))])
     email = EmailField(_l("The user's e-mail"), validators=[DataRequired(), Email(), Length(max=254)])

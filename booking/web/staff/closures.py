@@ -24,6 +24,7 @@ from ...engine.maintenance import add_closure_over_bookings, plan_closure
 from ...errors import InvalidInput
 from ...extensions import db
 from ...models import Closure, Reservation, utcnow
+from ..fields import DATE_INPUT
 from ..localtime import day_bounds
 from .blueprint import bp
 from .maintenance import CHOICES, decide_over_bookings
@@ -31,8 +32,8 @@ from .platform import back, current_platform, platform_choices
 
 
 class ClosureForm(FlaskForm):
-    first_day = DateField(_l("First day"), validators=[DataRequired()])
-    last_day = DateField(_l("Last day"), validators=[DataRequired()])
+    first_day = DateField(_l("First day"), validators=[DataRequired()], render_kw=DATE_INPUT)
+    last_day = DateField(_l("Last day"), validators=[DataRequired()], render_kw=DATE_INPUT)
     title = StringField(_l("What"), validators=[DataRequired(), Length(max=200)],
                         render_kw={"placeholder": _l("e.g. Lab move")})
     step = HiddenField(default="preview")

@@ -26,26 +26,26 @@ from ...engine.maintenance import add_maintenance, maintenance_overlaps, plan_ma
 from ...errors import InvalidInput
 from ...extensions import db
 from ...models import Maintenance, Reservation, Resource, utcnow
+from ..fields import DATE_INPUT, HHMM, TIME_INPUT
 from ..filters import lang
 from ..localtime import local_datetime
 from .blueprint import bp
 from .platform import back, bookable_resources, current_platform, platform_choices
 
-HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
 CHOICES = [SelectChoice("cancel", _l("Cancel them and tell the users (with the nearest free alternatives)")),
            SelectChoice("keep", _l("Keep them (the calendar shows the overlap)"))]
 
 
 class MaintenanceForm(FlaskForm):
     resource_id = SelectField(_l("Resource"), coerce=int, choices=[])
-    start_day = DateField(_l("From (date)"), validators=[DataRequired()])
+    start_day = DateField(_l("From (date)"), validators=[DataRequired()], render_kw=DATE_INPUT)
     start_time = StringField(_l("From (time)"), default="08:00",
                              validators=[DataRequired(), Regexp(HHMM, message=_l("Use a time like 08:30."))],
-                             render_kw={"type": "time"})
-    end_day = DateField(_l("Until (date)"), validators=[DataRequired()])
+                             render_kw=TIME_INPUT)
+    end_day = DateField(_l("Until (date)"), validators=[DataRequired()], render_kw=DATE_INPUT)
     end_time = StringField(_l("Until (time)"), default="18:00",
                            validators=[DataRequired(), Regexp(HHMM, message=_l("Use a time like 08:30."))],
-                           render_kw={"type": "time"})
+                           render_kw=TIME_INPUT)
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=300)])
     step = HiddenField(default="preview")
     affected = RadioField(_l("The bookings in this window"), choices=CHOICES, validators=[Optional()])

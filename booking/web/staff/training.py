@@ -30,6 +30,7 @@ from ...engine.qualifications import (
 )
 from ...extensions import db
 from ...models import BookingRestriction, Qualification, Resource, TrainingRequest, User, utcnow
+from ..fields import DATE_INPUT
 from ..filters import lang
 from ..validate import id_arg
 from .blueprint import bp
@@ -37,14 +38,14 @@ from .platform import back, bookable_resources, current_platform, platform_choic
 
 
 class ApproveTrainingForm(FlaskForm):
-    expires_on = DateField(_l("Valid until"), validators=[DataRequired(message=_l("Choose the expiry date."))])
+    expires_on = DateField(_l("Valid until"), validators=[DataRequired(message=_l("Choose the expiry date."))], render_kw=DATE_INPUT)
     note = StringField(_l("Note"), validators=[Optional(), Length(max=2000)])
 
 
 class GrantForm(FlaskForm):
     email = StringField(_l("User's e-mail"), validators=[DataRequired(), Length(max=254)])
     resource_id = IntegerField(_l("Resource"), validators=[DataRequired()])
-    expires_on = DateField(_l("Valid until"), validators=[DataRequired()])
+    expires_on = DateField(_l("Valid until"), validators=[DataRequired()], render_kw=DATE_INPUT)
 
 
 @bp.get("/training")
