@@ -124,6 +124,7 @@ def test_statements_name_order_statuses_on_the_page_and_in_the_csv(app, client, 
     auth.login(world.user.email)
     page = client.get(f"/statements?month={month}&lang=zh").get_data(as_text=True)
     assert "已完成" in page and ">completed<" not in page
+    assert f"OR-{order.created_at:%Y}-{order.id:06d}" in page  # the order's readable reference, as everywhere
     rows = list(csv.reader(io.StringIO(client.get(f"/statements.csv?month={month}&lang=en").get_data(as_text=True))))
     order_rows = [row for row in rows if row and row[0].lstrip("\ufeff") == "order"]
     assert order_rows and order_rows[0][6] == "Completed"

@@ -22,8 +22,9 @@ from ..billing.statements import (
     scope_for,
     statement_csv,
 )
+from ..engine.references import order_reference, reservation_reference
 from ..extensions import db
-from ..models import Organisation
+from ..models import Order, Organisation, Reservation
 from ..orders.labels import status_label as order_status_label
 from .filters import lang
 from .validate import id_arg
@@ -47,6 +48,18 @@ def _named(statement: Statement) -> Statement:
     return statement
 
 
+def _references(statement: Statement) -> dict[tuple[str, int], str]:
+    """The readable reference (OS-2026-000123, OR-2026-000045) of each line, as pages and mails show it."""
+    references: dict[tuple[str, int], str] = {}
+    for line in statement.lines:
+        row = db.session.get(Order if line.kind == "order" else Reservation, line.ref)
+        if isinstance(row, Order):
+            references[(line.kind, line.ref)] = order_reference(row)
+        elif isinstance(row, Reservation):
+            references[(line.kind, line.ref)] = reservation_reference(row)
+    return references
+
+
 @bp.get("/statements")
 @login_required
 def statement_page() -> Any:
@@ -56,6 +69,7 @@ def statement_page() -> Any:
     if current_user.is_admin:
         organisations = list(db.session.scalars(select(Organisation).order_by(Organisation.name_zh).limit(2000)))
     return render_template("statements/statement.html", statement=statement, scope=scope, month=month,
+                           references=_references(statement) if statement else {},
                            organisations=organisations, prev=previous_month(month).strftime("%Y-%m"),
                            next=next_month(month).strftime("%Y-%m"), tz=tz)
 
