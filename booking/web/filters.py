@@ -284,7 +284,7 @@ def register_filters(app: Flask) -> None:
 
     app.jinja_env.filters.update(attribute_label=attribute_label, attribute_value=attribute_value, kind_label=kind_label, price_label=price_label, local_time=local_time,
                                  category_label=category_label, country_name=country_name, duration=duration_label,
-                                 zone_label=zone_label, clip=clip)
+                                 zone_label=zone_label, clip=clip, language_name=language_name)
     app.jinja_env.globals.update(
         lang=lang, url_with=url_with, has_endpoint=has_endpoint, role_label=role_label, WEEKDAYS=WEEKDAYS,
         WEEKDAY_LABELS=WEEKDAY_LABELS, KIND_LABELS=KIND_LABELS, money=money, rate_kind_label=rate_kind_label,
