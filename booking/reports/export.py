@@ -132,11 +132,9 @@ class ReportFiles:
     @classmethod
     def build(cls, report: UsageReport, *, now: datetime | None = None) -> ReportFiles:
         now = now or report.generated_at
-        waits = popular_waits(report.scope, report.period, now)
-        if report.group == "resource":
-            return cls(report, report, waits)
-        by_resource = usage_report(report.scope, report.period, "resource", now=now, with_total=False)
-        return cls(report, by_resource, waits)
+        by_resource = report if report.group == "resource" else usage_report(
+            report.scope, report.period, "resource", now=now, with_total=False)
+        return cls(report, by_resource, popular_waits(report.scope, report.period, now, by_resource=by_resource.rows))
 
     def instruments(self) -> list[FigureRow]:
         return [row for row in self.by_resource.rows if row.label.get("kind") == "instrument"]

@@ -19,7 +19,7 @@ from ..engine.availability import find_free_slots
 from ..engine.rules import effective_rules
 from ..extensions import db
 from ..models import Reservation, Resource
-from .figures import held_clause, make_frame, reservation_frame
+from .figures import FigureRow, held_clause, make_frame, reservation_frame
 from .periods import Period
 from .scope import Scope
 from .sql import grouped_percentiles, hours_between
@@ -41,14 +41,20 @@ class PopularWait:
     looked: bool = False  # the period includes today, so the next free slot was looked for
 
 
-def popular_waits(scope: Scope, period: Period, now: datetime, limit: int = POPULAR) -> list[PopularWait]:
-    """The `limit` instruments of the scope booked most often in the period, busiest first."""
+def popular_waits(scope: Scope, period: Period, now: datetime, limit: int = POPULAR, *,
+                  by_resource: list[FigureRow] | None = None) -> list[PopularWait]:
+    """The `limit` bookable instruments of the scope booked most often in the period, busiest
+    first. `by_resource`, the period's report rows by resource when the caller has them, spares
+    counting the bookings a second time."""
     frame = make_frame(scope, period, "resource", now)
     counted = and_(held_clause(), frame.starts_in(Reservation.start), Resource.bookable.is_(true()))
-    top = db.session.execute(
-        reservation_frame(frame, Reservation.resource_id, func.count(Reservation.id).label("n"))
-        .where(counted).group_by(Reservation.resource_id)
-        .order_by(func.count(Reservation.id).desc(), Reservation.resource_id).limit(limit)).all()
+    if by_resource is not None:
+        top = _busiest_rows(by_resource, limit)
+    else:
+        top = [(rid, int(n)) for rid, n in db.session.execute(
+            reservation_frame(frame, Reservation.resource_id, func.count(Reservation.id).label("n"))
+            .where(counted).group_by(Reservation.resource_id)
+            .order_by(func.count(Reservation.id).desc(), Reservation.resource_id).limit(limit))]
     if not top:
         return []
     ids = [rid for rid, _n in top]
@@ -66,6 +72,16 @@ def popular_waits(scope: Scope, period: Period, now: datetime, limit: int = POPU
                 wait.wait_days = round(max(0.0, (wait.next_free - now).total_seconds()) / 86400, 1)
         found.append(wait)
     return found
+
+
+def _busiest_rows(rows: list[FigureRow], limit: int) -> list[tuple[int, int]]:
+    """(resource id, bookings) of the busiest bookable resources among report rows by resource."""
+    busy = sorted(((row.key, row.bookings) for row in rows if row.bookings), key=lambda kn: (-kn[1], kn[0]))
+    if not busy:
+        return []
+    bookable = set(db.session.scalars(select(Resource.id).where(
+        Resource.id.in_([rid for rid, _n in busy]), Resource.bookable.is_(true()))))
+    return [(rid, n) for rid, n in busy if rid in bookable][:limit]
 
 
 def first_free_hour(resource: Resource, now: datetime) -> datetime | None:

@@ -323,17 +323,21 @@ def report_page(area: Area) -> Any:
     assert choice.period is not None
     now = utcnow()
     report = usage_report(scope, choice.period, group, now=now)
-    charts = _charts(scope, choice.period, report, now)
+    by_resource = report if group == "resource" else (
+        usage_report(scope, choice.period, "resource", now=now, with_total=False) if scope.platform else None)
+    charts = _charts(scope, choice.period, report, by_resource, now)
+    waits = popular_waits(scope, choice.period, now, by_resource=by_resource.rows if by_resource else None)
     return render_template("reports/page.html", choice=choice, group=group, error=None, report=report,
-                           charts=charts, waits=popular_waits(scope, choice.period, now), headlines=[BY_NAME[name] for name in HEADLINES],
+                           charts=charts, waits=waits, headlines=[BY_NAME[name] for name in HEADLINES],
                            link_args=_link_args(scope, choice, group), **context)
 
 
-def _charts(scope: Scope, period: Period, report: UsageReport, now: datetime) -> list[Chart]:
+def _charts(scope: Scope, period: Period, report: UsageReport, by_resource: UsageReport | None,
+            now: datetime) -> list[Chart]:
+    """The trend and heat map; for one platform its instruments' utilisation (from the report by
+    resource), for the whole service the share rate by platform."""
     charts = [trend_chart(monthly_trend(scope, period, now)), heat_chart(weekday_hour_heat(scope, period, now))]
-    if scope.platform is not None:
-        by_resource = report if report.group == "resource" else usage_report(scope, period, "resource", now=now,
-                                                                             with_total=False)
+    if scope.platform is not None and by_resource is not None:
         charts.extend(utilisation_charts(by_resource.rows, lang()))
     else:
         by_platform = report if report.group == "platform" else usage_report(scope, period, "platform", now=now,
