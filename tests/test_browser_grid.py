@@ -226,9 +226,19 @@ def test_a_refused_booking_page_links_to_get_pages(live_server, browser):
     page.screenshot(path=str(SHOTS / "grid-week-desktop-zh.png"), full_page=True)
 
 
+def spring_forward_after(day: date) -> date:
+    """The first last-Sunday-of-March (Europe/Berlin's clocks go forward) on or after `day`."""
+    for year in (day.year, day.year + 1):
+        sunday = date(year, 3, 31) - timedelta(days=(date(year, 3, 31).weekday() + 1) % 7)
+        if sunday >= day:
+            return sunday
+    raise AssertionError("unreachable")
+
+
 def test_a_resource_open_at_all_hours_scrolls_to_the_choice_and_skips_the_missing_hour(live_server, browser):
-    """Europe/Berlin, the week clocks go forward (2027-03-28): rows are local times, the 02:00 hour
-    of that Sunday does not exist, and the tall grid opens scrolled to the chosen time."""
+    """Europe/Berlin, the next week clocks go forward (the last Sunday of March): rows are local
+    times, the 02:00 hour of that Sunday does not exist, and the tall grid opens scrolled to the
+    chosen time."""
     from booking.accounts.service import create_user
 
     app, base = live_server
@@ -240,18 +250,19 @@ def test_a_resource_open_at_all_hours_scrolls_to_the_choice_and_skips_the_missin
         db.session.flush()
         resource = Resource(platform_id=platform.id, external_id="B1", kind="instrument", title="核磁共振谱仪",
                             title_en="NMR spectrometer", bookable=True, keywords=[], attributes={},
-                            opening_hours=None, booking_rules={"min_minutes": 60, "max_minutes": 480})
+                            opening_hours=None,
+                            booking_rules={"min_minutes": 60, "max_minutes": 480, "max_advance_days": 400})
         db.session.add(resource)
         create_user("alice@example.com", PASSWORD, name="Alice Wang", language="en", verified=True)
         db.session.commit()
         resource_id = resource.id
-    if datetime(2027, 3, 22, tzinfo=berlin) - datetime.now(UTC) > timedelta(days=170):
-        pytest.skip("the 2027 daylight-saving week is beyond the booking horizon yet")
+    sunday = spring_forward_after(datetime.now(berlin).date() + timedelta(days=7))
+    monday = sunday - timedelta(days=6)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.set_default_timeout(15000)
     login(page, base)
-    page.goto(f"{base}/resources/{resource_id}?lang=en&week=2027-03-22&day=2027-03-28&start=16:00&end=18:00")
+    page.goto(f"{base}/resources/{resource_id}?lang=en&week={monday}&day={sunday}&start=16:00&end=18:00")
     assert page.locator("td.c-none").count() == 2  # Sunday 02:00 and 02:30
     visible = page.evaluate("""(() => { const wrap = document.querySelector('.hour-grid-wrap').getBoundingClientRect();
         const cell = document.querySelector('td.sel').getBoundingClientRect();
@@ -259,8 +270,8 @@ def test_a_resource_open_at_all_hours_scrolls_to_the_choice_and_skips_the_missin
     assert visible and page.evaluate("document.querySelector('.hour-grid-wrap').scrollTop") > 0
     page.locator("#book").screenshot(path=str(SHOTS / "grid-dst-week-desktop-en.png"))
     # Dragging across the missing hour on Sunday: 01:00 to 03:30 is two real hours (01:00–04:00 on the wall).
-    drag(page, slot(page, date(2027, 3, 28), "01:00"), slot(page, date(2027, 3, 28), "03:30"))
+    drag(page, slot(page, sunday, "01:00"), slot(page, sunday, "03:30"))
     assert (page.input_value("input[name=start]"), page.input_value("input[name=end]")) == ("01:00", "04:00")
     assert "(2 hours)" in page.locator("[data-grid-choice]").inner_text()
-    page.goto(f"{base}/resources/{resource_id}?lang=zh&view=day&day=2027-03-28")
+    page.goto(f"{base}/resources/{resource_id}?lang=zh&view=day&day={sunday}")
     page.locator("#book").screenshot(path=str(SHOTS / "grid-dst-day-desktop-zh.png"))
