@@ -257,3 +257,17 @@ def test_share_chart_draws_thirty_platforms_and_tabulates_all(app):
     assert len(chart.rows) == 40 and chart.rows[0][1] == "90.0%"
     assert sum(f">Platform {n}<" in svg for n in range(40)) == 30
     assert "Idle" not in svg and "Share rate by platform" in svg
+
+
+def test_a_drill_down_names_nothing_of_another_platform(client, auth, shop):
+    """Staff who put another platform's resource id in a drill-down link get a 400, not its name."""
+    auth.login(shop["staff_a"].email)
+    token = month_token(shop)
+    mine = client.get(f"/staff/reports/behind?figure=bookings&key={shop['r1'].id}&group=resource&period={token}&lang=en")
+    assert mine.status_code == 200
+    theirs = client.get(f"/staff/reports/behind?figure=bookings&key={shop['r3'].id}&group=resource"
+                        f"&period={token}&lang=en")
+    html = theirs.get_data(as_text=True)
+    assert theirs.status_code == 400 and "Flow cytometer" not in html and "not part of this report" in html
+    platform = client.get(f"/staff/reports/behind?figure=bookings&key={shop['b'].id}&group=platform&period={token}")
+    assert platform.status_code == 400

@@ -392,6 +392,8 @@ def behind_page(area: Area) -> Any:
         key = _key(group, request.args.get("key"))
         if key is None:
             group = "service"
+        elif not _in_scope(scope, group, key):
+            raise BadQuery(_("That is not part of this report."))
         choice = read_period(request.args, _today(scope))
         page = _page_number()
     except BadQuery as exc:
@@ -408,6 +410,18 @@ def behind_page(area: Area) -> Any:
                            figure_label=FIGURE_LABELS.get(figure, figure), key=key, group=group,
                            key_label=_key_label(group, key), lists=lists, page=page, pages=pages,
                            back_args=back_args, **context)
+
+
+def _in_scope(scope: Scope, group: str, key: Any) -> bool:
+    """A drill-down names a resource or platform the report covers (staff: of their platform),
+    never another platform's, even by its id."""
+    if scope.platform is None:
+        return True
+    if group == "resource":
+        return db.session.scalar(select(Resource.platform_id).where(Resource.id == key)) == scope.platform.id
+    if group == "platform":
+        return bool(key == scope.platform.id)
+    return True
 
 
 def _key_label(group: str, key: Any) -> str:
